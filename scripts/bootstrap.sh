@@ -36,7 +36,7 @@ if [ ! -x "$UV" ] || [ "$("$UV" --version 2>/dev/null | cut -d' ' -f2)" != "$UV_
 fi
 
 export UV_PROJECT_ENVIRONMENT="$ROOT/.venv"
-"$UV" sync --frozen --python "$PYTHON" ${MATEWAY_NO_DEV:+--no-dev} >>"$INSTALL_LOG" 2>&1 \
+"$UV" sync --frozen --python "$PYTHON" ${MATEWAY_NO_DEV:+--no-dev --inexact} >>"$INSTALL_LOG" 2>&1 \
   || fail "could not install Python packages (see $INSTALL_LOG)"
 
 # Pinned npm tools (reference gateway and composer for tests), installed with the
