@@ -1,6 +1,9 @@
 """How the router reaches a subgraph: in-process ASGI or pooled HTTP.
 
-Both speak GraphQL over HTTP (POST JSON) so the same plan runs on either.
+Both speak GraphQL over HTTP (POST JSON) so the same plan runs on either. Every
+failure to get a GraphQL response (connection refused, timeout, a non-2xx status
+without a GraphQL body, a body that is not a JSON object) raises ``SubgraphError``,
+which the executor turns into a GraphQL error on the fields that fetch served.
 """
 
 from __future__ import annotations
@@ -11,6 +14,28 @@ import httpx
 import orjson
 
 GraphQLResponse = dict[str, Any]
+
+_JSON_HEADERS = {
+    "content-type": "application/json",
+    "accept": "application/graphql-response+json, application/json",
+}
+
+
+class SubgraphError(Exception):
+    """A subgraph could not be reached or did not answer with a GraphQL response."""
+
+    def __init__(self, service_name: str, code: str, message: str) -> None:
+        super().__init__(f"subgraph '{service_name}': {message}")
+        self.service_name = service_name
+        self.code = code
+        self.message = message
+
+    def to_graphql_error(self) -> dict[str, Any]:
+        """The error as a GraphQL error object (no path: the executor adds it)."""
+        return {
+            "message": str(self),
+            "extensions": {"code": self.code, "serviceName": self.service_name},
+        }
 
 
 class SubgraphTransport(Protocol):
@@ -28,24 +53,48 @@ class SubgraphTransport(Protocol):
 
 
 class HttpxTransport:
-    """GraphQL over an ``httpx.AsyncClient``: a pooled HTTP client or an ASGI app in-process."""
+    """GraphQL over an ``httpx.AsyncClient``: a pooled HTTP client or an ASGI app in-process.
 
-    def __init__(self, client: httpx.AsyncClient, url: str) -> None:
+    ``app`` is the ASGI app for in-process subgraphs (subscriptions reach it through
+    an in-process WebSocket); ``url`` is the endpoint URL (for HTTP subgraphs the
+    WebSocket URL is derived from it).
+    """
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        url: str,
+        service_name: str = "subgraph",
+        app: Any = None,
+    ) -> None:
         self._client = client
-        self._url = url
+        self.url = url
+        self.service_name = service_name
+        self.app = app
 
     @classmethod
-    def http(cls, url: str, timeout: float = 30.0) -> HttpxTransport:
+    def http(
+        cls, url: str, timeout: float = 30.0, service_name: str = "subgraph"
+    ) -> HttpxTransport:
         """A keep-alive HTTP client for a subgraph served at ``url``."""
-        limits = httpx.Limits(max_connections=200, max_keepalive_connections=100)
-        return cls(httpx.AsyncClient(timeout=timeout, limits=limits), url)
+        limits = httpx.Limits(
+            max_connections=200, max_keepalive_connections=100, keepalive_expiry=30.0
+        )
+        client = httpx.AsyncClient(timeout=timeout, limits=limits, http2=False)
+        return cls(client, url, service_name)
 
     @classmethod
-    def in_process(cls, app: Any, path: str = "/graphql", timeout: float = 30.0) -> HttpxTransport:
+    def in_process(
+        cls,
+        app: Any,
+        path: str = "/graphql",
+        timeout: float = 30.0,
+        service_name: str = "subgraph",
+    ) -> HttpxTransport:
         """Calls an ASGI app directly, without sockets."""
         transport = httpx.ASGITransport(app=app)
         client = httpx.AsyncClient(transport=transport, base_url="http://subgraph", timeout=timeout)
-        return cls(client, path)
+        return cls(client, path, service_name, app=app)
 
     async def execute(
         self,
@@ -59,14 +108,34 @@ class HttpxTransport:
             body["variables"] = variables
         if operation_name:
             body["operationName"] = operation_name
-        request_headers = {"content-type": "application/json", "accept": "application/json"}
-        if headers:
-            request_headers.update(headers)
-        response = await self._client.post(
-            self._url, content=orjson.dumps(body), headers=request_headers
+        request_headers = {**_JSON_HEADERS, **headers} if headers else _JSON_HEADERS
+        try:
+            response = await self._client.post(
+                self.url, content=orjson.dumps(body), headers=request_headers
+            )
+        except httpx.TimeoutException as error:
+            raise SubgraphError(self.service_name, "SUBGRAPH_TIMEOUT", "timed out") from error
+        except httpx.HTTPError as error:
+            message = f"unreachable ({type(error).__name__}: {error})"
+            raise SubgraphError(self.service_name, "SUBGRAPH_UNREACHABLE", message) from error
+        return self._decode(response)
+
+    def _decode(self, response: httpx.Response) -> GraphQLResponse:
+        """The GraphQL response in ``response``, or a SubgraphError saying why there is none."""
+        try:
+            result = orjson.loads(response.content)
+        except orjson.JSONDecodeError:
+            result = None
+        # GraphQL-over-HTTP allows 4xx/5xx carrying a GraphQL response (request errors):
+        # those errors are the subgraph's own and are passed on as they are.
+        if isinstance(result, dict) and ("data" in result or "errors" in result):
+            return result
+        if not response.is_success:
+            message = f"answered HTTP {response.status_code}"
+            raise SubgraphError(self.service_name, "SUBGRAPH_HTTP_ERROR", message)
+        raise SubgraphError(
+            self.service_name, "SUBGRAPH_INVALID_RESPONSE", "answered with no GraphQL response"
         )
-        result: GraphQLResponse = orjson.loads(response.content)
-        return result
 
     async def aclose(self) -> None:
         await self._client.aclose()
