@@ -1,0 +1,1 @@
+"""The classic Apollo demo federation (accounts, products, reviews, inventory) in Strawberry."""

@@ -1,0 +1,44 @@
+"""Fixtures shared by every test: free ports, servers in threads or processes, teardown."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from tests.support.ports import free_port
+from tests.support.servers import ProcessGroup, UvicornThread
+
+
+@pytest.fixture
+def unused_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def process_group() -> Iterator[ProcessGroup]:
+    """Processes started during the session; every one is stopped when it ends."""
+    group = ProcessGroup()
+    try:
+        yield group
+    finally:
+        group.stop_all()
+
+
+@pytest.fixture
+def serve_asgi() -> Iterator[Callable[[Any], UvicornThread]]:
+    """Starts ASGI apps on uvicorn in threads (free loopback ports); stops them after the test."""
+    servers: list[UvicornThread] = []
+
+    def start(app: Any) -> UvicornThread:
+        server = UvicornThread(app).start()
+        servers.append(server)
+        return server
+
+    try:
+        yield start
+    finally:
+        for server in reversed(servers):
+            server.stop()

@@ -1,0 +1,1 @@
+"""Shared test helpers: free ports, servers in threads or processes, readiness waits."""

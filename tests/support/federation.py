@@ -1,0 +1,78 @@
+"""Federation helpers for tests: fetch a subgraph's SDL, compose with Apollo's composer."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from tests.support.servers import REPO_ROOT
+
+TOOLS_DIR = REPO_ROOT / "tests" / "tools"
+NODE_BIN_DIR = REPO_ROOT / ".venv" / "bin"
+HIVE_GATEWAY_BIN = TOOLS_DIR / "node_modules" / ".bin" / "hive-gateway"
+
+
+@dataclass(frozen=True)
+class SubgraphSource:
+    """One subgraph to compose: its name, the URL the gateway calls, and its SDL."""
+
+    name: str
+    url: str
+    sdl: str
+
+
+def fetch_sdl(url: str) -> str:
+    """Reads ``_service { sdl }`` from a running subgraph."""
+    response = httpx.post(url, json={"query": "{ _service { sdl } }"}, timeout=10.0)
+    response.raise_for_status()
+    sdl: str = response.json()["data"]["_service"]["sdl"]
+    return sdl
+
+
+def node_env() -> dict[str, str]:
+    """The environment with the venv's Node 22 first on PATH."""
+    return {**os.environ, "PATH": f"{NODE_BIN_DIR}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
+def node_tools_installed() -> bool:
+    """True when ``npm ci`` has installed the reference tools under tests/tools."""
+    return HIVE_GATEWAY_BIN.exists() and (TOOLS_DIR / "node_modules" / "@apollo").is_dir()
+
+
+class ApolloCompositionError(Exception):
+    """Apollo's composer rejected the subgraphs; ``errors`` holds its code/message pairs."""
+
+    def __init__(self, errors: list[dict[str, str | None]]) -> None:
+        super().__init__("; ".join(str(error["message"]) for error in errors))
+        self.errors = errors
+
+
+def compose_with_apollo(subgraphs: list[SubgraphSource]) -> str:
+    """The supergraph SDL composed by ``@apollo/composition`` (tests/tools/compose.mjs)."""
+    payload = json.dumps([{"name": s.name, "url": s.url, "sdl": s.sdl} for s in subgraphs])
+    result = subprocess.run(
+        ["node", str(TOOLS_DIR / "compose.mjs")],
+        input=payload.encode(),
+        capture_output=True,
+        cwd=TOOLS_DIR,
+        env=node_env(),
+        timeout=120,
+        check=False,
+    )
+    if result.returncode == 1 and result.stdout.startswith(b"{"):
+        raise ApolloCompositionError(json.loads(result.stdout)["errors"])
+    if result.returncode != 0:
+        raise RuntimeError(f"compose.mjs failed: {result.stderr.decode(errors='replace')}")
+    return result.stdout.decode()
+
+
+def write_text(path: Path, text: str) -> Path:
+    """Writes ``text`` to ``path`` (creating folders) and returns the path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
