@@ -1,0 +1,336 @@
+"""The router as a pipeline of stages: request -> parse/validate -> plan -> execute -> respond.
+
+Cross-cutting behaviour (auth, credits, rate limits, persisted documents, limits)
+attaches to a named ``Stage`` as a hook; the planner and executor know nothing
+of it. A hook receives the ``RequestContext``; it may change it (fill in the
+query of a persisted document, add subgraph headers), end the request by raising
+``RequestError``, or answer it by setting ``ctx.response``.
+
+Parse + validate is cached per document text and the prepared operation (with
+its plan) per document text and operation name, both in bounded LRUs, so a
+repeated operation costs two dict lookups before execution.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Generic, Protocol, TypeVar
+
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    GraphQLSyntaxError,
+    OperationDefinitionNode,
+    parse,
+    validate,
+)
+from graphql.utilities import get_operation_ast
+
+from router.planner.nodes import QueryPlan
+from router.transports import GraphQLResponse, SubgraphTransport
+
+
+class Stage(StrEnum):
+    """Named points of the pipeline where plugins hook in, in the order they run."""
+
+    ROUTER_REQUEST = "router_request"  # before parsing: persisted documents, identity, CSRF
+    OPERATION_VALIDATED = "operation_validated"  # parsed, validated, operation chosen: limits
+    PLAN_READY = "plan_ready"  # plan known: auth directives, credit reservation
+    RESPONSE = "response"  # result known (also on request errors): settlement, telemetry
+
+
+class RequestError(Exception):
+    """Ends a request before execution: GraphQL errors and an HTTP status."""
+
+    def __init__(
+        self,
+        message: str,
+        status: int = 400,
+        code: str | None = None,
+        errors: list[dict[str, Any]] | None = None,
+        well_formed: bool = True,
+    ) -> None:
+        super().__init__(message)
+        extensions = {"code": code} if code else None
+        single = {"message": message, **({"extensions": extensions} if extensions else {})}
+        self.errors = errors or [single]
+        self.status = status
+        # False when the request itself is malformed (GraphQL-over-HTTP: 400 whatever the
+        # media type); True for GraphQL request errors (parse, validation, operation choice).
+        self.well_formed = well_formed
+
+
+@dataclass(slots=True)
+class GraphQLRequest:
+    """The GraphQL parameters of one request, from a JSON body or GET query string."""
+
+    query: str | None
+    operation_name: str | None = None
+    variables: dict[str, Any] | None = None
+    extensions: dict[str, Any] | None = None
+
+
+@dataclass(slots=True)
+class PreparedOperation:
+    """An operation ready to run: validated document, chosen operation, and its plan."""
+
+    document: DocumentNode
+    operation: OperationDefinitionNode
+    plan: QueryPlan | None = None
+    # Per-operation data the executor compiles once (e.g. the response shaper).
+    compiled: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        """'query', 'mutation' or 'subscription'."""
+        return self.operation.operation.value
+
+    @property
+    def name(self) -> str:
+        """The operation name, or 'anonymous'."""
+        return self.operation.name.value if self.operation.name else "anonymous"
+
+
+@dataclass(slots=True)
+class RequestContext:
+    """Everything a request carries through the stages; ``state`` is for plugins."""
+
+    request: GraphQLRequest
+    method: str = "POST"
+    headers: Mapping[str, str] = field(default_factory=dict)
+    state: dict[str, Any] = field(default_factory=dict)
+    subgraph_headers: dict[str, str] = field(default_factory=dict)
+    prepared: PreparedOperation | None = None
+    response: GraphQLResponse | None = None
+    status: int = 200
+    plan_cache_hit: bool | None = None
+    started: float = field(default_factory=time.perf_counter)
+
+    @property
+    def operation_name(self) -> str:
+        """The chosen operation's name for metrics and logs ('anonymous' when unnamed)."""
+        if self.prepared is not None:
+            return self.prepared.name
+        return self.request.operation_name or "anonymous"
+
+
+Hook = Callable[[RequestContext], Awaitable[None]]
+
+
+class Planner(Protocol):
+    """Makes the plan of one operation of a validated document."""
+
+    def plan(self, document: DocumentNode, operation_name: str | None) -> QueryPlan: ...
+
+
+class Executor(Protocol):
+    """Runs a prepared operation's plan against the subgraphs and shapes the response."""
+
+    async def execute(
+        self,
+        prepared: PreparedOperation,
+        variables: dict[str, Any] | None,
+        transports: Mapping[str, SubgraphTransport],
+        ctx: RequestContext,
+    ) -> GraphQLResponse: ...
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class LRUCache(Generic[K, V]):
+    """A bounded least-recently-used map with hit and miss counters."""
+
+    def __init__(self, maxsize: int) -> None:
+        self.maxsize = maxsize
+        self.hits = 0
+        self.misses = 0
+        self._items: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K) -> V | None:
+        """The cached value (marked recently used), or None."""
+        value = self._items.get(key)
+        if value is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        self._items.move_to_end(key)
+        return value
+
+    def put(self, key: K, value: V) -> None:
+        """Stores ``value``, evicting the least recently used entry when full."""
+        self._items[key] = value
+        self._items.move_to_end(key)
+        if len(self._items) > self.maxsize:
+            self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+@dataclass(slots=True, frozen=True)
+class ParsedDocument:
+    """A parsed document and its validation errors (empty when valid)."""
+
+    document: DocumentNode | None
+    errors: tuple[GraphQLError, ...]
+
+
+class Pipeline:
+    """Runs requests through the stages; plugins register hooks with ``hook``."""
+
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        planner: Planner,
+        executor: Executor,
+        transports: Mapping[str, SubgraphTransport],
+        document_cache_size: int = 1024,
+        plan_cache_size: int = 1024,
+        development: bool = False,
+    ) -> None:
+        self.schema = schema
+        self.planner = planner
+        self.executor = executor
+        self.transports = transports
+        self.development = development
+        self.documents: LRUCache[str, ParsedDocument] = LRUCache(document_cache_size)
+        self.operations: LRUCache[tuple[str, str | None], PreparedOperation] = LRUCache(
+            plan_cache_size
+        )
+        self._hooks: dict[Stage, list[Hook]] = {stage: [] for stage in Stage}
+
+    def hook(self, stage: Stage, hook: Hook) -> None:
+        """Runs ``hook`` at ``stage`` of every request, after hooks added earlier."""
+        self._hooks[stage].append(hook)
+
+    async def run_stage(self, stage: Stage, ctx: RequestContext) -> None:
+        """Runs the hooks of one stage."""
+        for hook in self._hooks[stage]:
+            await hook(ctx)
+
+    async def run(self, ctx: RequestContext) -> RequestContext:
+        """Runs one query or mutation; ``ctx.response`` and ``ctx.status`` hold the answer."""
+        try:
+            prepared = await self.prepare(ctx)
+            if ctx.response is None and prepared is not None:
+                if prepared.kind == "subscription":
+                    raise RequestError(
+                        "Subscriptions need a WebSocket or Accept: text/event-stream", 400
+                    )
+                ctx.response = await self.executor.execute(
+                    prepared, ctx.request.variables, self.transports, ctx
+                )
+                self._add_query_plan(ctx)
+        except RequestError as error:
+            ctx.response = {"errors": error.errors}
+            ctx.status = error.status
+            ctx.state["request_error"] = error
+        await self.run_stage(Stage.RESPONSE, ctx)
+        return ctx
+
+    async def prepare(self, ctx: RequestContext) -> PreparedOperation | None:
+        """Runs the stages up to the plan; None when a hook answered the request itself."""
+        await self.run_stage(Stage.ROUTER_REQUEST, ctx)
+        if ctx.response is not None:
+            return None
+        prepared = ctx.prepared = self.prepare_operation(ctx)
+        await self.run_stage(Stage.OPERATION_VALIDATED, ctx)
+        if ctx.response is not None:
+            return None
+        ctx.plan_cache_hit = prepared.plan is not None
+        if prepared.plan is None:
+            # Planned after the validated-stage hooks so limits reject before planning work.
+            prepared.plan = self.planner.plan(prepared.document, ctx.request.operation_name)
+        await self.run_stage(Stage.PLAN_READY, ctx)
+        return prepared if ctx.response is None else None
+
+    def prepare_operation(self, ctx: RequestContext) -> PreparedOperation:
+        """The cached prepared operation of the request (parsed, validated, operation chosen)."""
+        query = ctx.request.query
+        if not isinstance(query, str) or not query:
+            raise RequestError("Must provide a query string", 400, well_formed=False)
+        key = (query, ctx.request.operation_name)
+        prepared = self.operations.get(key)
+        if prepared is None:
+            document = self.parse_and_validate(query)
+            operation = self.select_operation(document, ctx.request.operation_name)
+            prepared = PreparedOperation(document, operation)
+            self.operations.put(key, prepared)
+        if ctx.method == "GET" and prepared.kind == "mutation":
+            raise RequestError("Mutations are not allowed over GET; use POST", 405)
+        return prepared
+
+    def parse_and_validate(self, query: str) -> DocumentNode:
+        """The document of ``query``, validated against the API schema (cached per text)."""
+        parsed = self.documents.get(query)
+        if parsed is None:
+            parsed = self._parse_and_validate(query)
+            self.documents.put(query, parsed)
+        if parsed.errors:
+            raise RequestError(
+                parsed.errors[0].message,
+                400,
+                errors=[dict(error.formatted) for error in parsed.errors],
+            )
+        assert parsed.document is not None
+        return parsed.document
+
+    def _parse_and_validate(self, query: str) -> ParsedDocument:
+        try:
+            document = parse(query)
+        except GraphQLSyntaxError as error:
+            return ParsedDocument(None, (error,))
+        errors = validate(self.schema, document)
+        return ParsedDocument(document, tuple(errors))
+
+    @staticmethod
+    def select_operation(
+        document: DocumentNode, operation_name: str | None
+    ) -> OperationDefinitionNode:
+        """The operation to run, or a request error naming why there is none."""
+        operation = get_operation_ast(document, operation_name)
+        if operation is not None:
+            return operation
+        if operation_name:
+            raise RequestError(f"Unknown operation named '{operation_name}'.", 400)
+        raise RequestError("Must provide operation name if query contains multiple operations.")
+
+    def _add_query_plan(self, ctx: RequestContext) -> None:
+        """In development mode, adds the plan to ``extensions`` when the request asks."""
+        if not self.development or ctx.response is None or ctx.prepared is None:
+            return
+        if ctx.prepared.plan is None:
+            return
+        asked = (ctx.request.extensions or {}).get("queryPlan")
+        if not asked and ctx.headers.get("x-mateway-query-plan", "") not in ("1", "true"):
+            return
+        extensions = ctx.response.setdefault("extensions", {})
+        extensions["queryPlan"] = plan_to_json(ctx.prepared.plan)
+
+
+def plan_to_json(plan: QueryPlan) -> dict[str, Any]:
+    """A plan in Apollo's JSON shape (camelCase keys, ``kind`` on every node)."""
+    return {"kind": "QueryPlan", "node": _node_to_json(plan.node)}
+
+
+def _node_to_json(value: Any) -> Any:
+    if isinstance(value, tuple | list):
+        return [_node_to_json(item) for item in value]
+    slots = getattr(type(value), "__dataclass_fields__", None)
+    if slots is None:
+        return value
+    result: dict[str, Any] = {}
+    for name in slots:
+        item = getattr(value, name)
+        if item is None or item == ():
+            continue
+        head, *rest = name.split("_")
+        result[head + "".join(part.title() for part in rest)] = _node_to_json(item)
+    return result
