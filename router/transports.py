@@ -21,14 +21,23 @@ _JSON_HEADERS = {
 }
 
 
-class SubgraphError(Exception):
-    """A subgraph could not be reached or did not answer with a GraphQL response."""
+SUBGRAPH_UNAVAILABLE = "SUBGRAPH_UNAVAILABLE"
+SUBGRAPH_INVALID_RESPONSE = "SUBGRAPH_INVALID_RESPONSE"
 
-    def __init__(self, service_name: str, code: str, message: str) -> None:
+
+class SubgraphError(Exception):
+    """A subgraph could not be reached or did not answer with a GraphQL response.
+
+    ``code`` is the client-facing ``extensions.code`` (the executor's codes);
+    ``reason`` says more for logs: timeout, unreachable, http_status, not_json.
+    """
+
+    def __init__(self, service_name: str, code: str, message: str, reason: str = "") -> None:
         super().__init__(f"subgraph '{service_name}': {message}")
         self.service_name = service_name
         self.code = code
         self.message = message
+        self.reason = reason
 
     def to_graphql_error(self) -> dict[str, Any]:
         """The error as a GraphQL error object (no path: the executor adds it)."""
@@ -114,10 +123,14 @@ class HttpxTransport:
                 self.url, content=orjson.dumps(body), headers=request_headers
             )
         except httpx.TimeoutException as error:
-            raise SubgraphError(self.service_name, "SUBGRAPH_TIMEOUT", "timed out") from error
+            raise SubgraphError(
+                self.service_name, SUBGRAPH_UNAVAILABLE, "timed out", "timeout"
+            ) from error
         except httpx.HTTPError as error:
             message = f"unreachable ({type(error).__name__}: {error})"
-            raise SubgraphError(self.service_name, "SUBGRAPH_UNREACHABLE", message) from error
+            raise SubgraphError(
+                self.service_name, SUBGRAPH_UNAVAILABLE, message, "unreachable"
+            ) from error
         return self._decode(response)
 
     def _decode(self, response: httpx.Response) -> GraphQLResponse:
@@ -125,17 +138,21 @@ class HttpxTransport:
         try:
             result = orjson.loads(response.content)
         except orjson.JSONDecodeError:
-            result = None
+            raise SubgraphError(
+                self.service_name,
+                SUBGRAPH_UNAVAILABLE,
+                f"answered HTTP {response.status_code} without JSON",
+                "not_json",
+            ) from None
         # GraphQL-over-HTTP allows 4xx/5xx carrying a GraphQL response (request errors):
         # those errors are the subgraph's own and are passed on as they are.
         if isinstance(result, dict) and ("data" in result or "errors" in result):
             return result
         if not response.is_success:
             message = f"answered HTTP {response.status_code}"
-            raise SubgraphError(self.service_name, "SUBGRAPH_HTTP_ERROR", message)
-        raise SubgraphError(
-            self.service_name, "SUBGRAPH_INVALID_RESPONSE", "answered with no GraphQL response"
-        )
+            raise SubgraphError(self.service_name, SUBGRAPH_UNAVAILABLE, message, "http_status")
+        message = "answered JSON that is not a GraphQL response"
+        raise SubgraphError(self.service_name, SUBGRAPH_INVALID_RESPONSE, message, "not_graphql")
 
     async def aclose(self) -> None:
         await self._client.aclose()
