@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,3 +77,56 @@ def write_text(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     return path
+
+
+@dataclass(frozen=True)
+class ComposedSupergraph:
+    """A supergraph SDL file and which composer wrote it ("mateway" or "apollo")."""
+
+    path: Path
+    composer: str
+
+
+def our_composer_available() -> bool:
+    """True once ``python -m router compose`` exists in this checkout."""
+    return (REPO_ROOT / "router" / "composition" / "command.py").exists()
+
+
+def compose_with_router(subgraphs: list[SubgraphSource], workdir: Path) -> Path:
+    """Runs ``python -m router compose`` on a supergraph.yaml naming the subgraphs' URLs."""
+    config = {"subgraphs": {s.name: {"url": s.url} for s in subgraphs}}
+    config_path = write_text(workdir / "supergraph.yaml", json.dumps(config, indent=2))
+    output = workdir / "supergraph.graphql"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "router",
+            "compose",
+            "--config",
+            str(config_path),
+            "--output",
+            str(output),
+            "--api-schema",
+            str(workdir / "schema.graphql"),
+        ],
+        capture_output=True,
+        cwd=REPO_ROOT,
+        timeout=120,
+        check=False,
+    )
+    if result.returncode != 0 or not output.exists():
+        raise RuntimeError(
+            "python -m router compose failed:\n"
+            + result.stdout.decode(errors="replace")
+            + result.stderr.decode(errors="replace")
+        )
+    return output
+
+
+def compose_supergraph(subgraphs: list[SubgraphSource], workdir: Path) -> ComposedSupergraph:
+    """Composes with our composer; falls back to Apollo's only while ours is not in main."""
+    if our_composer_available():
+        return ComposedSupergraph(compose_with_router(subgraphs, workdir), "mateway")
+    path = write_text(workdir / "supergraph.graphql", compose_with_apollo(subgraphs))
+    return ComposedSupergraph(path, "apollo")

@@ -1,0 +1,1 @@
+"""Extra subgraphs for differential tests: interfaces and unions across subgraphs."""
