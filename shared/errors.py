@@ -1,0 +1,126 @@
+"""Typed errors with stable codes, and their translation into GraphQL errors.
+
+Resolvers raise `MatewayError(code, message, **context)`; the `MatewayErrors` Strawberry
+extension (or `format_graphql_error` in the router) turns it into a GraphQL error whose
+`extensions.code` is the stable code. Anything unexpected is masked as INTERNAL.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from enum import StrEnum
+from typing import Any
+
+from graphql import GraphQLError
+from pydantic import ValidationError
+from strawberry.extensions import SchemaExtension
+
+logger = logging.getLogger("mateway.errors")
+
+INTERNAL_MESSAGE = "Internal server error"
+
+
+class ErrorCode(StrEnum):
+    """Stable error codes clients may branch on; never rename a member."""
+
+    BAD_USER_INPUT = "BAD_USER_INPUT"
+    GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+    GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+    NOT_FOUND = "NOT_FOUND"
+    CONFLICT = "CONFLICT"
+    RATE_LIMITED = "RATE_LIMITED"
+    INSUFFICIENT_CREDITS = "INSUFFICIENT_CREDITS"
+    PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    TIMEOUT = "TIMEOUT"
+    UNAVAILABLE = "UNAVAILABLE"
+    INTERNAL = "INTERNAL"
+
+
+class MatewayError(Exception):
+    """An expected failure with a stable code; `context` is public and sent to the client."""
+
+    def __init__(self, code: ErrorCode, message: str, **context: Any) -> None:
+        super().__init__(message)
+        self.code = ErrorCode(code)
+        self.message = message
+        self.context = context
+
+    def extensions(self) -> dict[str, Any]:
+        """The GraphQL `extensions` object for this error."""
+        return {**self.context, "code": self.code.value}
+
+    def __repr__(self) -> str:
+        return f"MatewayError({self.code.value}, {self.message!r}, **{self.context!r})"
+
+
+def validation_details(error: ValidationError) -> list[dict[str, Any]]:
+    """Field-level details of a pydantic ValidationError, safe to show to a client."""
+    return [
+        {
+            "field": ".".join(str(part) for part in item["loc"]),
+            "message": item["msg"],
+            "type": item["type"],
+        }
+        for item in error.errors(include_url=False, include_input=False)
+    ]
+
+
+def to_mateway_error(exc: BaseException) -> MatewayError | None:
+    """Map a known exception to a MatewayError; None when it is unexpected."""
+    if isinstance(exc, MatewayError):
+        return exc
+    if isinstance(exc, ValidationError):
+        return MatewayError(
+            ErrorCode.BAD_USER_INPUT, "Invalid input", fields=validation_details(exc)
+        )
+    return None
+
+
+def _rebuild(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:
+    """Copy a GraphQL error with a new message and extensions, dropping the original exception."""
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=None,
+        extensions=extensions,
+    )
+
+
+def format_graphql_error(error: GraphQLError) -> GraphQLError:
+    """Give a GraphQL error a stable `extensions.code`, masking unexpected exceptions."""
+    original = error.original_error
+    if original is None:
+        if error.extensions and "code" in error.extensions:
+            return error  # already coded, e.g. relayed from a subgraph
+        code = ErrorCode.GRAPHQL_VALIDATION_FAILED
+        if error.message.startswith("Syntax Error"):
+            code = ErrorCode.GRAPHQL_PARSE_FAILED
+        return _rebuild(error, error.message, {**(error.extensions or {}), "code": code.value})
+    known = to_mateway_error(original)
+    if known is not None:
+        return _rebuild(error, known.message, known.extensions())
+    # The stack trace goes to the server log only; the client sees a generic message.
+    logger.error(
+        "unexpected error in resolver",
+        exc_info=(type(original), original, original.__traceback__),
+        extra={"path": list(error.path or [])},
+    )
+    return _rebuild(error, INTERNAL_MESSAGE, {"code": ErrorCode.INTERNAL.value})
+
+
+class MatewayErrors(SchemaExtension):
+    """Strawberry extension that formats every error of an operation with stable codes."""
+
+    def on_operation(self) -> Iterator[None]:
+        """Rewrite the operation's errors after it has run."""
+        yield
+        result = self.execution_context.result
+        errors = getattr(result, "errors", None)
+        if result is not None and errors:
+            result.errors = [format_graphql_error(error) for error in errors]

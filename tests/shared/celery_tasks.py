@@ -1,0 +1,40 @@
+"""Tasks the test Celery worker runs; each effect is an INCR in Redis so tests can count it."""
+
+from __future__ import annotations
+
+from celery import Celery
+from redis import Redis
+
+from shared.celery_app import IdempotentTask, create_celery_app
+from shared.settings import ServiceSettings
+
+
+def create_app(redis_url: str) -> Celery:
+    """The test app with its tasks registered."""
+    app = create_celery_app("mateway-tests", redis_url)
+
+    @app.task(base=IdempotentTask, shared=False, name="tests.count_effect")
+    def count_effect(counter: str) -> int:
+        with Redis.from_url(redis_url) as client:
+            return int(client.incr(counter))
+
+    @app.task(
+        base=IdempotentTask, shared=False, name="tests.charge", idempotency_fields=("invoice_id",)
+    )
+    def charge(counter: str, invoice_id: str, amount: int) -> int:
+        with Redis.from_url(redis_url) as client:
+            return int(client.incrby(counter, amount))
+
+    @app.task(base=IdempotentTask, shared=False, name="tests.fail_once")
+    def fail_once(counter: str) -> int:
+        with Redis.from_url(redis_url) as client:
+            attempts = int(client.incr(counter))
+        if attempts == 1:
+            raise RuntimeError("first attempt fails")
+        return attempts
+
+    return app
+
+
+# The worker subprocess loads this module with `celery -A`; its broker comes from settings.
+app = create_app(ServiceSettings().redis_url)
