@@ -139,6 +139,17 @@ class Executor(Protocol):
         ctx: RequestContext,
     ) -> GraphQLResponse: ...
 
+    async def execute_event(
+        self,
+        prepared: PreparedOperation,
+        event: GraphQLResponse,
+        variables: dict[str, Any] | None,
+        transports: Mapping[str, SubgraphTransport],
+        ctx: RequestContext,
+    ) -> GraphQLResponse:
+        """Resolves one subscription event: runs the plan's ``rest`` on it and shapes it."""
+        ...
+
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -224,16 +235,21 @@ class Pipeline:
                     raise RequestError(
                         "Subscriptions need a WebSocket or Accept: text/event-stream", 400
                     )
-                ctx.response = await self.executor.execute(
-                    prepared, ctx.request.variables, self.transports, ctx
-                )
-                self._add_query_plan(ctx)
+                await self.run_execution(ctx)
         except RequestError as error:
             ctx.response = {"errors": error.errors}
             ctx.status = error.status
             ctx.state["request_error"] = error
         await self.run_stage(Stage.RESPONSE, ctx)
         return ctx
+
+    async def run_execution(self, ctx: RequestContext) -> None:
+        """Executes the prepared query or mutation of ``ctx`` into ``ctx.response``."""
+        assert ctx.prepared is not None
+        ctx.response = await self.executor.execute(
+            ctx.prepared, ctx.request.variables, self.transports, ctx
+        )
+        self._add_query_plan(ctx)
 
     async def prepare(self, ctx: RequestContext) -> PreparedOperation | None:
         """Runs the stages up to the plan; None when a hook answered the request itself."""

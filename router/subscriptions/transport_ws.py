@@ -1,0 +1,223 @@
+"""The graphql-transport-ws protocol, server side (clients such as GraphiQL's graphql-ws).
+
+https://github.com/enisdenjo/graphql-ws/blob/master/PROTOCOL.md: ``connection_init``
+within the init timeout (else 4408), one init only (4429), ``subscribe`` only after
+the ack (4401), unique ids (4409), ``ping``/``pong``, ``next``/``error``/``complete``,
+and 4400 for anything malformed. Each operation runs in its own task; ``complete``
+from the client or a disconnect cancels it, which closes its subgraph subscription.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+
+from router.pipeline import GraphQLRequest, RequestContext, RequestError
+from router.subscriptions.stream import SubscriptionEngine
+
+PROTOCOL = "graphql-transport-ws"
+_INTERNAL = "INTERNAL_SERVER_ERROR"
+
+Receive = Callable[[], Any]
+Send = Callable[[dict[str, Any]], Any]
+SubscriptionObserver = Callable[[str, str], None]
+
+
+class _Close(Exception):
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+class TransportWsSession:
+    """One client WebSocket connection speaking graphql-transport-ws."""
+
+    def __init__(
+        self,
+        engine: SubscriptionEngine,
+        scope: dict[str, Any],
+        receive: Receive,
+        send: Send,
+        init_timeout: float,
+        observe: SubscriptionObserver | None = None,
+    ) -> None:
+        self.engine = engine
+        self.scope = scope
+        self._receive = receive
+        self._send = send
+        self._init_timeout = init_timeout
+        self._observe = observe
+        self._acknowledged = False
+        self._init_received = False
+        self._connection_params: dict[str, Any] = {}
+        self._operations: dict[str, asyncio.Task[None]] = {}
+        self._send_lock = asyncio.Lock()
+        self._closed = False
+
+    async def run(self) -> None:
+        """Accepts (when the client speaks the protocol) and serves until either side closes."""
+        message = await self._receive()
+        if message["type"] != "websocket.connect":
+            return
+        if PROTOCOL not in self.scope.get("subprotocols", ()):
+            await self._send({"type": "websocket.close", "code": 4406, "reason": "Subprotocol"})
+            return
+        await self._send({"type": "websocket.accept", "subprotocol": PROTOCOL})
+        init_timer = asyncio.create_task(self._init_deadline())
+        try:
+            await self._serve()
+        except _Close as close:
+            await self._close(close.code, close.reason)
+        finally:
+            init_timer.cancel()
+            await self._cancel_all()
+
+    async def _serve(self) -> None:
+        while True:
+            message = await self._receive()
+            if message["type"] == "websocket.disconnect":
+                self._closed = True
+                return
+            text = message.get("text")
+            if text is None and message.get("bytes") is not None:
+                text = message["bytes"].decode(errors="replace")
+            await self._handle(_decode(text or ""))
+
+    async def _handle(self, message: dict[str, Any]) -> None:
+        kind = message.get("type")
+        if kind == "connection_init":
+            await self._connection_init(message)
+        elif kind == "ping":
+            pong = {
+                "type": "pong",
+                **({"payload": message["payload"]} if "payload" in message else {}),
+            }
+            await self._emit(pong)
+        elif kind == "pong":
+            return
+        elif kind == "subscribe":
+            self._subscribe(message)
+        elif kind == "complete":
+            task = self._operations.pop(_message_id(message), None)
+            if task is not None:
+                task.cancel()
+        else:
+            raise _Close(4400, f"Invalid message type '{kind}'")
+
+    async def _connection_init(self, message: dict[str, Any]) -> None:
+        if self._init_received:
+            raise _Close(4429, "Too many initialisation requests")
+        self._init_received = True
+        payload = message.get("payload")
+        if payload is not None and not isinstance(payload, dict):
+            raise _Close(4400, "connection_init payload must be an object")
+        self._connection_params = payload or {}
+        self._acknowledged = True
+        await self._emit({"type": "connection_ack"})
+
+    def _subscribe(self, message: dict[str, Any]) -> None:
+        if not self._acknowledged:
+            raise _Close(4401, "Unauthorized")
+        operation_id = _message_id(message)
+        if operation_id in self._operations:
+            raise _Close(4409, f"Subscriber for {operation_id} already exists")
+        request = _request_of(message.get("payload"))
+        task = asyncio.create_task(self._run_operation(operation_id, request))
+        self._operations[operation_id] = task
+
+    async def _run_operation(self, operation_id: str, request: GraphQLRequest) -> None:
+        ctx = RequestContext(request, method="POST", headers=_headers(self.scope))
+        ctx.state["connection_params"] = self._connection_params
+        outcome = "complete"
+        try:
+            await self.engine.prepare(ctx)
+            async for payload in self.engine.stream(ctx):
+                await self._emit({"id": operation_id, "type": "next", "payload": payload})
+                if payload.get("errors") and payload.get("data") is None:
+                    outcome = "error"
+        except RequestError as error:
+            outcome = "error"
+            await self._emit({"id": operation_id, "type": "error", "payload": error.errors})
+            return
+        except asyncio.CancelledError:
+            outcome = "cancelled"
+            raise
+        except Exception:  # a router bug ends this operation, not the connection
+            outcome = "error"
+            internal = [{"message": "Internal server error.", "extensions": {"code": _INTERNAL}}]
+            await self._emit({"id": operation_id, "type": "error", "payload": internal})
+            return
+        finally:
+            self._operations.pop(operation_id, None)
+            if self._observe is not None:
+                self._observe(ctx.operation_name, outcome)
+        await self._emit({"id": operation_id, "type": "complete"})
+
+    async def _init_deadline(self) -> None:
+        await asyncio.sleep(self._init_timeout)
+        if not self._init_received:
+            await self._close(4408, "Connection initialisation timeout")
+
+    async def _emit(self, message: dict[str, Any]) -> None:
+        if self._closed:
+            return
+        async with self._send_lock:
+            await self._send({"type": "websocket.send", "text": orjson.dumps(message).decode()})
+
+    async def _close(self, code: int, reason: str) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        await self._cancel_all()
+        with contextlib.suppress(Exception):
+            await self._send({"type": "websocket.close", "code": code, "reason": reason})
+
+    async def _cancel_all(self) -> None:
+        tasks = list(self._operations.values())
+        self._operations.clear()
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+
+def _decode(text: str) -> dict[str, Any]:
+    try:
+        message = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        raise _Close(4400, "Invalid message received") from None
+    if not isinstance(message, dict):
+        raise _Close(4400, "Invalid message received")
+    return message
+
+
+def _message_id(message: dict[str, Any]) -> str:
+    operation_id = message.get("id")
+    if not isinstance(operation_id, str) or not operation_id:
+        raise _Close(4400, "Invalid message received: missing id")
+    return operation_id
+
+
+def _request_of(payload: Any) -> GraphQLRequest:
+    if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+        raise _Close(4400, "Invalid message received: subscribe needs a query")
+    variables = payload.get("variables")
+    extensions = payload.get("extensions")
+    operation_name = payload.get("operationName")
+    if variables is not None and not isinstance(variables, dict):
+        raise _Close(4400, "Invalid message received: variables must be an object")
+    if extensions is not None and not isinstance(extensions, dict):
+        raise _Close(4400, "Invalid message received: extensions must be an object")
+    if operation_name is not None and not isinstance(operation_name, str):
+        raise _Close(4400, "Invalid message received: operationName must be a string")
+    return GraphQLRequest(payload["query"], operation_name, variables, extensions)
+
+
+def _headers(scope: dict[str, Any]) -> dict[str, str]:
+    return {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", ())}
