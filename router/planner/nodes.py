@@ -32,10 +32,16 @@ PathElement = str  # a response key, or "@" for every item of a list
 
 @dataclass(frozen=True, slots=True)
 class FieldSelection:
-    """A field in a ``requires`` selection (no aliases, no arguments)."""
+    """A field in a ``requires`` selection (no arguments).
+
+    ``alias``, when set, is the response key under which the parent fetch returned
+    the value (the planner aliases its own fields when a client alias already uses
+    the name); the representation still carries it under ``name``.
+    """
 
     name: str
     selections: tuple[Selection, ...] = ()
+    alias: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,135 @@
+"""The query planner: operation + supergraph -> QueryPlan (cached)."""
+
+from __future__ import annotations
+
+import re
+
+from graphql import (
+    DocumentNode,
+    FragmentDefinitionNode,
+    OperationDefinitionNode,
+    VariableDefinitionNode,
+)
+
+from router.planner.builder import GroupBuilder
+from router.planner.cache import PlanCache, document_hash
+from router.planner.groups import FetchGroup
+from router.planner.nodes import (
+    ConditionNode,
+    FetchNode,
+    OperationKind,
+    ParallelNode,
+    PlanNode,
+    QueryPlan,
+    SubscriptionNode,
+)
+from router.planner.resolution import PlanningError, Resolution
+from router.planner.schedule import descendants, reduce_dependencies, schedule, sequence
+from router.planner.selections import OutFragment, SelectionReader
+from router.supergraph.model import Supergraph
+
+__all__ = ["PlanningError", "QueryPlanner"]
+
+_CONDITION = re.compile(r"^@(include|skip)\(if:\$(\w+)\)$")
+
+
+class QueryPlanner:
+    """Plans operations against a supergraph; plans are cached per document and name."""
+
+    def __init__(
+        self,
+        supergraph: Supergraph,
+        override_labels: frozenset[str] = frozenset(),
+        cache_size: int = 1024,
+    ) -> None:
+        self.supergraph = supergraph
+        self.resolution = Resolution(supergraph, frozenset(override_labels))
+        self.cache = PlanCache(cache_size)
+
+    def plan(self, document: DocumentNode, operation_name: str | None = None) -> QueryPlan:
+        """The plan of an operation of a validated document (cached)."""
+        key = (document_hash(document), operation_name)
+        cached = self.cache.get(key)
+        if cached is not None:
+            return cached
+        plan = self.build(document, operation_name)
+        self.cache.put(key, plan)
+        return plan
+
+    def build(self, document: DocumentNode, operation_name: str | None = None) -> QueryPlan:
+        """Builds a plan without the cache."""
+        operation = _operation(document, operation_name)
+        fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        kind: OperationKind = operation.operation.value  # type: ignore[assignment]
+        selections = SelectionReader(fragments).read(operation.selection_set)
+        builder = GroupBuilder(self.resolution)
+        builder.plan_root(kind, selections)
+        groups = [g for g in builder.groups if not g.is_empty()]
+        reduce_dependencies(groups)
+        name = operation.name.value if operation.name else None
+        definitions = {d.variable.name.value: d for d in operation.variable_definitions or ()}
+        numbering = {g.id: i for i, g in enumerate(groups)}
+
+        def to_node(group: FetchGroup) -> FetchNode:
+            sub_name = f"{name}__{group.service}__{numbering[group.id]}" if name else None
+            return group.to_node(kind, sub_name, definitions)
+
+        roots = [g for g in builder.roots if not g.is_empty()]
+        node = _assemble(kind, roots, groups, to_node)
+        return QueryPlan(node, kind)
+
+
+def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode:
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if name is not None:
+        for op in operations:
+            if op.name is not None and op.name.value == name:
+                return op
+        raise PlanningError(f"Unknown operation named '{name}'.")
+    if len(operations) != 1:
+        raise PlanningError("Must provide operation name if query contains multiple operations.")
+    return operations[0]
+
+
+def _assemble(
+    kind: OperationKind,
+    roots: list[FetchGroup],
+    groups: list[FetchGroup],
+    to_node: object,
+) -> PlanNode | None:
+    assert callable(to_node)
+    subtrees: list[PlanNode] = []
+    for root in roots:
+        below = descendants(root, groups)
+        if kind == "subscription":
+            primary = to_node(root)
+            return SubscriptionNode(primary, schedule(below, to_node))
+        node = schedule([root, *below], to_node)
+        if node is not None:
+            subtrees.append(_conditioned(root, node))
+    if kind == "mutation":
+        return sequence(subtrees)
+    if not subtrees:
+        return None
+    return subtrees[0] if len(subtrees) == 1 else ParallelNode(tuple(subtrees))
+
+
+def _conditioned(root: FetchGroup, node: PlanNode) -> PlanNode:
+    """Wraps a root fetch whose whole selection hangs on one @skip/@include in a Condition."""
+    items = list(root.root.items.values())
+    if len(items) != 1 or not isinstance(items[0], OutFragment):
+        return node
+    fragment = items[0]
+    match = _CONDITION.match(fragment.directives)
+    if fragment.type_condition is not None or match is None:
+        return node
+    if match.group(1) == "include":
+        return ConditionNode(match.group(2), node, None)
+    return ConditionNode(match.group(2), None, node)
+
+
+def variable_definitions(operation: OperationDefinitionNode) -> dict[str, VariableDefinitionNode]:
+    """The variable definitions of an operation by name."""
+    return {d.variable.name.value: d for d in operation.variable_definitions or ()}
