@@ -263,9 +263,16 @@ class Pipeline:
         ctx.plan_cache_hit = prepared.plan is not None
         if prepared.plan is None:
             # Planned after the validated-stage hooks so limits reject before planning work.
-            prepared.plan = self.planner.plan(prepared.document, ctx.request.operation_name)
+            prepared.plan = self._plan(prepared, ctx.request.operation_name)
         await self.run_stage(Stage.PLAN_READY, ctx)
         return prepared if ctx.response is None else None
+
+    def _plan(self, prepared: PreparedOperation, operation_name: str | None) -> QueryPlan:
+        try:
+            return self.planner.plan(prepared.document, operation_name)
+        except Exception as error:  # a planning failure answers this request, not the process
+            message = f"The operation could not be planned: {error}"
+            raise RequestError(message, 500, code="QUERY_PLANNING_FAILED") from error
 
     def prepare_operation(self, ctx: RequestContext) -> PreparedOperation:
         """The cached prepared operation of the request (parsed, validated, operation chosen)."""

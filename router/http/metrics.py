@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from router.pipeline import RequestContext
-from router.transports import GraphQLResponse, SubgraphError, SubgraphTransport
+from router.transports import GraphQLResponse
 
-__all__ = ["CONTENT_TYPE_LATEST", "RouterMetrics", "TimedTransport"]
+__all__ = ["CONTENT_TYPE_LATEST", "RouterMetrics"]
 
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -89,10 +88,6 @@ class RouterMetrics:
         """Records one ended subscription."""
         self._child(self.subscriptions, operation, outcome).inc()
 
-    def timed(self, transports: Mapping[str, SubgraphTransport]) -> dict[str, SubgraphTransport]:
-        """The same transports, each fetch timed into ``fetch_seconds``."""
-        return {name: TimedTransport(name, t, self) for name, t in transports.items()}
-
     def exposition(self) -> bytes:
         """The Prometheus text exposition of every series."""
         return generate_latest(self.registry)
@@ -103,36 +98,3 @@ def outcome_of(response: GraphQLResponse | None) -> str:
     if not response or not response.get("errors"):
         return "success"
     return "partial" if response.get("data") is not None else "error"
-
-
-class TimedTransport:
-    """A transport that records each fetch's duration and outcome."""
-
-    def __init__(self, name: str, inner: SubgraphTransport, metrics: RouterMetrics) -> None:
-        self.name = name
-        self.inner = inner
-        self._metrics = metrics
-
-    async def execute(
-        self,
-        query: str,
-        variables: dict[str, Any] | None = None,
-        operation_name: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> GraphQLResponse:
-        """Runs the fetch on the inner transport and times it."""
-        started = time.perf_counter()
-        outcome = "error"
-        try:
-            result = await self.inner.execute(query, variables, operation_name, headers)
-            outcome = "error" if result.get("errors") else "success"
-            return result
-        except SubgraphError:
-            outcome = "unavailable"
-            raise
-        finally:
-            self._metrics.observe_fetch(self.name, outcome, time.perf_counter() - started)
-
-    async def aclose(self) -> None:
-        """Closes the inner transport."""
-        await self.inner.aclose()

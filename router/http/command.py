@@ -1,0 +1,75 @@
+"""``python -m router serve``: serve a supergraph file, or compose supergraph.yaml at start."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import uvicorn
+
+from router.config import RouterConfig
+from router.http.app import RouterApp
+from router.http.runtime import build_router
+from router.supergraph_config import SubgraphEntry, SupergraphConfig, load_asgi_app
+from router.transports import HttpxTransport, SubgraphTransport
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """Builds the router from the arguments and runs it on uvicorn until stopped."""
+    try:
+        app = build_app(args)
+    except (OSError, ValueError) as error:
+        print(f"router: {error}", file=sys.stderr)
+        return 1
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        loop="uvloop",
+        http="httptools",
+        ws="websockets",
+        lifespan="on",
+        log_level="warning",
+        access_log=False,
+    )
+    return 0
+
+
+def build_app(args: argparse.Namespace) -> RouterApp:
+    """The router app for ``serve``'s arguments."""
+    config = RouterConfig.load(args.router_config)
+    if args.supergraph:
+        sdl = Path(args.supergraph).read_text()
+        return build_router(sdl, config)
+    supergraph_config = SupergraphConfig.load(Path(args.config))
+    transports = yaml_transports(supergraph_config, config)
+    return build_router(compose(supergraph_config, transports), config, transports)
+
+
+def yaml_transports(
+    supergraph_config: SupergraphConfig, config: RouterConfig
+) -> dict[str, SubgraphTransport]:
+    """Transports for supergraph.yaml: in-process for ``module:`` entries, HTTP for ``url:``."""
+    return {
+        name: _transport(name, entry, config) for name, entry in supergraph_config.subgraphs.items()
+    }
+
+
+def _transport(name: str, entry: SubgraphEntry, config: RouterConfig) -> HttpxTransport:
+    override = config.subgraphs.get(name)
+    timeout = entry.timeout_seconds
+    if override is not None and override.timeout_seconds is not None:
+        timeout = override.timeout_seconds
+    if entry.module is not None:
+        app = load_asgi_app(entry.module)
+        return HttpxTransport.in_process(app, timeout=timeout, service_name=name)
+    assert entry.url is not None
+    return HttpxTransport.http(entry.url, timeout=timeout, service_name=name)
+
+
+def compose(supergraph_config: SupergraphConfig, transports: dict[str, SubgraphTransport]) -> str:
+    """The supergraph SDL composed from the subgraphs (router.composition does the work)."""
+    from router.composition.command import compose_supergraph_sdl
+
+    return compose_supergraph_sdl(supergraph_config, transports)

@@ -1,0 +1,87 @@
+"""Assembles a router from a supergraph SDL: schema, planner, executor, pipeline, app."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from router.config import RouterConfig
+from router.executor.operation import RouterExecutor
+from router.http.app import RouterApp
+from router.http.metrics import RouterMetrics
+from router.pipeline import Pipeline, Stage
+from router.planner.planner import QueryPlanner
+from router.subscriptions.sockets import AsgiConnector, NetworkConnector, SocketConnector
+from router.subscriptions.stream import SubscriptionEngine
+from router.supergraph.model import Supergraph
+from router.transports import HttpxTransport, SubgraphTransport
+
+
+def http_transports(supergraph: Supergraph, config: RouterConfig) -> dict[str, HttpxTransport]:
+    """One pooled HTTP transport per subgraph, at the URL in ``join__Graph``."""
+    return {
+        graph.name: HttpxTransport.http(
+            graph.url, timeout=config.subgraph_timeout(graph.name), service_name=graph.name
+        )
+        for graph in supergraph.graphs.values()
+    }
+
+
+def connectors_for(
+    transports: Mapping[str, SubgraphTransport], config: RouterConfig
+) -> dict[str, SocketConnector]:
+    """Subscription sockets beside each transport: in-process for ASGI apps, else network."""
+    connectors: dict[str, SocketConnector] = {}
+    timeout = config.subscriptions.upstream_ack_timeout_seconds
+    for name, transport in transports.items():
+        if not isinstance(transport, HttpxTransport):
+            continue
+        if transport.app is not None:
+            connectors[name] = AsgiConnector(transport.app, transport.url, timeout)
+        else:
+            connectors[name] = NetworkConnector(transport.url, timeout)
+    return connectors
+
+
+def build_router(
+    supergraph_sdl: str,
+    config: RouterConfig | None = None,
+    transports: Mapping[str, SubgraphTransport] | None = None,
+    connectors: Mapping[str, SocketConnector] | None = None,
+) -> RouterApp:
+    """The ASGI app serving ``supergraph_sdl``.
+
+    ``transports`` default to HTTP clients at the ``join__Graph`` URLs; subgraphs
+    not named in ``transports`` also get those. ``connectors`` (for subscriptions)
+    default to ones derived from the transports.
+    """
+    config = config or RouterConfig()
+    supergraph = Supergraph.from_sdl(supergraph_sdl)
+    chosen: dict[str, SubgraphTransport] = dict(transports or {})
+    for name, transport in http_transports(supergraph, config).items():
+        chosen.setdefault(name, transport)
+    schema = supergraph.api_schema
+    metrics = RouterMetrics()
+    planner = QueryPlanner(
+        supergraph, override_labels=config.override_labels, cache_size=config.plan_cache_size
+    )
+
+    def on_fetch(service: str, seconds: float, succeeded: bool) -> None:
+        metrics.observe_fetch(service, "success" if succeeded else "error", seconds)
+
+    executor = RouterExecutor(schema, development=config.development, on_fetch=on_fetch)
+    pipeline = Pipeline(
+        schema,
+        planner,
+        executor,
+        chosen,
+        document_cache_size=config.document_cache_size,
+        plan_cache_size=config.plan_cache_size,
+        development=config.development,
+    )
+    pipeline.hook(Stage.RESPONSE, metrics.observe_request)
+    engine = SubscriptionEngine(
+        pipeline,
+        connectors if connectors is not None else connectors_for(chosen, config),
+        ack_timeout=config.subscriptions.upstream_ack_timeout_seconds,
+    )
+    return RouterApp(pipeline, engine, config, metrics, chosen)
