@@ -1,0 +1,172 @@
+"""Per-subgraph normalisation and checks: root names, field sets, Federation 1 upgrades."""
+
+from __future__ import annotations
+
+from router.composition.errors import CompositionIssue
+from router.composition.fieldset import FieldRef, FieldSetError, field_set_refs
+from router.composition.model import Subgraph, TypeDef, named_type
+
+ROOT_NAMES = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
+
+
+def _rename_roots(subgraph: Subgraph) -> None:
+    """Apollo always names root types Query/Mutation/Subscription in the supergraph."""
+    renames = {
+        name: ROOT_NAMES[op]
+        for op, name in subgraph.roots.items()
+        if name != ROOT_NAMES[op] and name in subgraph.types
+    }
+    if not renames:
+        return
+    types: dict[str, TypeDef] = {}
+    for typedef in subgraph.types.values():
+        typedef.name = renames.get(typedef.name, typedef.name)
+        for field in typedef.fields.values():
+            inner = named_type(field.type)
+            if inner in renames:
+                field.type = field.type.replace(inner, renames[inner])
+        types[typedef.name] = typedef
+    subgraph.types = types
+    subgraph.roots = dict(ROOT_NAMES)
+
+
+def _drop_empty_roots(subgraph: Subgraph) -> None:
+    # Every subgraph has a Query type (federation adds `_service` to it), even if empty.
+    subgraph.types.setdefault("Query", TypeDef(name="Query", kind="object", has_definition=True))
+    for name in ("Mutation", "Subscription"):
+        typedef = subgraph.types.get(name)
+        if typedef is not None and not typedef.fields:
+            del subgraph.types[name]
+
+
+def _refs(
+    subgraph: Subgraph, parent: str, text: str, code: str, where: str
+) -> tuple[list[FieldRef], list[CompositionIssue]]:
+    try:
+        return field_set_refs(subgraph.types, parent, text), []
+    except FieldSetError as error:
+        message = f"[{subgraph.name}] On {where}: {error}"
+        return [], [CompositionIssue(code, message)]
+
+
+def _check_keys(subgraph: Subgraph, typedef: TypeDef) -> list[CompositionIssue]:
+    issues: list[CompositionIssue] = []
+    for key in typedef.keys:
+        where = f'type "{typedef.name}", for @key(fields: "{key.fields}")'
+        refs, found = _refs(subgraph, typedef.name, key.fields, "KEY_INVALID_FIELDS", where)
+        issues += found
+        for ref in refs:
+            subgraph.used_fields.add((ref.type_name, ref.field_name))
+            field = subgraph.types[ref.type_name].fields[ref.field_name]
+            target = subgraph.types.get(named_type(field.type))
+            if target is not None and target.kind in {"interface", "union"}:
+                issues.append(
+                    CompositionIssue(
+                        "KEY_FIELDS_SELECT_INVALID_TYPE",
+                        f'[{subgraph.name}] On {where}: field "{ref.type_name}.{ref.field_name}"'
+                        f" is a {target.kind} type which is not allowed in @key",
+                    )
+                )
+            if field.args:
+                issues.append(
+                    CompositionIssue(
+                        "KEY_FIELDS_HAS_ARGS",
+                        f'[{subgraph.name}] On {where}: field "{ref.type_name}.{ref.field_name}"'
+                        " has arguments, which is not allowed in @key",
+                    )
+                )
+            field.shareable = True
+            if subgraph.fed1 or key.extension or typedef.extends:
+                # Fed 1 marks key fields of extensions @external; they are resolvable in Fed 2.
+                field.external = False
+    return issues
+
+
+def _check_field_sets(
+    subgraph: Subgraph, typedef: TypeDef
+) -> tuple[set[FieldRef], list[CompositionIssue]]:
+    """Validates @requires/@provides and returns every external field they use."""
+    used: set[FieldRef] = set()
+    issues: list[CompositionIssue] = []
+    for field in typedef.fields.values():
+        coordinate = f'"{typedef.name}.{field.name}"'
+        if field.requires is not None:
+            where = f'field {coordinate}, for @requires(fields: "{field.requires}")'
+            refs, found = _refs(
+                subgraph, typedef.name, field.requires, "REQUIRES_INVALID_FIELDS", where
+            )
+            issues += found + _missing_external(
+                subgraph, refs, where, "REQUIRES_FIELDS_MISSING_EXTERNAL"
+            )
+            used.update(refs)
+        if field.provides is not None:
+            target = named_type(field.type)
+            where = f'field {coordinate}, for @provides(fields: "{field.provides}")'
+            if subgraph.types.get(target) is None or subgraph.types[target].kind not in {
+                "object",
+                "interface",
+                "union",
+            }:
+                issues.append(
+                    CompositionIssue(
+                        "PROVIDES_ON_NON_OBJECT_FIELD",
+                        f'[{subgraph.name}] Invalid @provides directive on {coordinate}: field has type "{field.type}" which is not a Composite Type',
+                    )
+                )
+                continue
+            refs, found = _refs(subgraph, target, field.provides, "PROVIDES_INVALID_FIELDS", where)
+            subgraph.provided.update((ref.type_name, ref.field_name) for ref in refs)
+            if not subgraph.fed1:
+                found += _missing_external(
+                    subgraph, refs, where, "PROVIDES_FIELDS_MISSING_EXTERNAL"
+                )
+            issues += found
+            used.update(refs)
+    return used, issues
+
+
+def _missing_external(
+    subgraph: Subgraph, refs: list[FieldRef], where: str, code: str
+) -> list[CompositionIssue]:
+    issues = []
+    for ref in refs:
+        owner = subgraph.types[ref.type_name]
+        field = owner.fields[ref.field_name]
+        if not field.external:
+            issues.append(
+                CompositionIssue(
+                    code,
+                    f'[{subgraph.name}] On {where}: field "{ref.type_name}.{ref.field_name}" should not be'
+                    " part of it since it is already provided by this subgraph (it is not marked @external)",
+                )
+            )
+    return issues
+
+
+def finish_subgraph(subgraph: Subgraph) -> list[CompositionIssue]:
+    """Normalises a parsed subgraph and checks its keys and field sets."""
+    _rename_roots(subgraph)
+    _drop_empty_roots(subgraph)
+    issues: list[CompositionIssue] = []
+    for typedef in list(subgraph.types.values()):
+        issues += _check_keys(subgraph, typedef)
+    used: set[FieldRef] = set()
+    for typedef in list(subgraph.types.values()):
+        refs, found = _check_field_sets(subgraph, typedef)
+        used |= refs
+        issues += found
+    subgraph.used_fields.update((ref.type_name, ref.field_name) for ref in used)
+    if subgraph.fed1:
+        _drop_unused_externals(subgraph, used)
+        for typedef in subgraph.types.values():
+            for key in typedef.keys:
+                key.extension = False
+    return issues
+
+
+def _drop_unused_externals(subgraph: Subgraph, used: set[FieldRef]) -> None:
+    """Fed 1 lets extensions declare unused @external fields; the upgrade removes them."""
+    for typedef in subgraph.types.values():
+        for name in [n for n, f in typedef.fields.items() if f.external]:
+            if FieldRef(typedef.name, name) not in used:
+                del typedef.fields[name]
