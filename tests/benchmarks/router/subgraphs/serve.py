@@ -21,4 +21,13 @@ def run(app: Any, argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args(argv)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    # A keep-alive longer than any gateway pool keeps idle connections: otherwise uvicorn
+    # closes them after 5 s and a gateway reusing one at that moment sees ECONNRESET.
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        access_log=False,
+        timeout_keep_alive=120,
+    )

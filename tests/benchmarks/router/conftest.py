@@ -1,0 +1,15 @@
+"""Collects benchmark modules named bench_*.py (pytest only looks for test_*.py by itself)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Module | None:
+    """Treats tests/benchmarks/router/bench_*.py as test modules."""
+    if file_path.suffix == ".py" and file_path.name.startswith("bench_"):
+        module: pytest.Module = pytest.Module.from_parent(parent, path=file_path)
+        return module
+    return None
