@@ -49,3 +49,12 @@ if [ -z "${MATEWAY_NO_DEV:-}" ] && [ -f "$ROOT/tests/tools/package-lock.json" ];
     cp "$ROOT/tests/tools/package-lock.json" "$stamp"
   fi
 fi
+
+# --- Directus ----------------------------------------------------------------------------
+# The pinned Directus of the local stack (shared/directus/runtime/package-lock.json), built
+# with the venv's Node 22 into a cache outside the clone keyed by the lock file's hash
+# (${MATEWAY_CACHE:-~/.cache/mateway}/directus/<sha256>), so a fresh clone on the same
+# machine reuses it. First install about 2.5-5 minutes. MATEWAY_SKIP_DIRECTUS=1 skips it.
+if [ -z "${MATEWAY_SKIP_DIRECTUS:-}" ]; then
+  MATEWAY_DIRECTUS_INSTALL_LOG="$INSTALL_LOG" bash "$ROOT/shared/directus/runtime/install.sh" >/dev/null
+fi
