@@ -349,7 +349,8 @@ def _node_to_json(value: Any) -> Any:
     slots = getattr(type(value), "__dataclass_fields__", None)
     if slots is None:
         return value
-    result: dict[str, Any] = {}
+    # Apollo prints ``kind`` first; the dataclasses declare it last (it has a default).
+    result: dict[str, Any] = {"kind": value.kind} if "kind" in slots else {}
     for name in slots:
         item = getattr(value, name)
         if item is None or item == ():
