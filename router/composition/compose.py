@@ -54,7 +54,7 @@ def _spec_links(subgraphs: list[Subgraph]) -> tuple[list[str], dict[str, str], d
                 imports.setdefault(spec, []).append(name)
             defs[name] = definition
             types.update(extra)
-    tag_v3 = any(s.fed_version >= (2, 3) and "tag" in s.used_specs for s in subgraphs)
+    tag_v3 = True  # Apollo links tag v0.3 whatever the subgraphs' federation version
     if "tag" in defs:
         defs["tag"] = TAG_V03_DEFINITION if tag_v3 else TAG_V02_DEFINITION
     for spec in seen_specs:

@@ -23,6 +23,7 @@ SPEC_MERGED = {
     "cost",
     "listSize",
 }
+BUILT_IN_MERGED = {"deprecated", "specifiedBy", "oneOf"}
 
 
 @dataclass
@@ -46,7 +47,7 @@ class MergeBase:
         self.enum_usage: dict[str, set[str]] = {}
         self.enum_examples: dict[str, dict[str, str]] = {}
         composed = {name for s in subgraphs for name in s.composed}
-        self.merged_names = SPEC_MERGED | composed
+        self.merged_names = SPEC_MERGED | BUILT_IN_MERGED | composed
         self.repeatable = REPEATABLE | {
             name for s in subgraphs for name, d in s.directive_defs.items() if d.repeatable
         }

@@ -278,7 +278,8 @@ class FieldMerger(MergeBase):
             if f.external and (type_name, name) not in subgraph.provided:
                 continue
             resolving.append(subgraph.name)
-            if not (f.shareable or self.fed1_shareable(idx, type_name, name, fields)):
+            # An external field that a @provides uses counts as shareable where it is provided.
+            if not (f.shareable or f.external or self.fed1_shareable(idx, type_name, name, fields)):
                 non_shareable.append(subgraph.name)
         if non_shareable and (len(non_shareable) > 1 or len(resolving) > len(non_shareable)):
             which = (
