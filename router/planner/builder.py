@@ -142,7 +142,10 @@ class GroupBuilder:
     def _runtime_pos(self, pos: Pos, runtime: str) -> Pos:
         obj = pos.obj.add_fragment(runtime, "")
         cur = obj if pos.cur is pos.obj else pos.cur.add_fragment(runtime, "")
-        return replace(pos, obj=obj, cur=cur, type_name=runtime)
+        rep = pos.rep
+        if rep is not None:
+            rep = rep.setdefault(f"...on {runtime}", RepField()).children
+        return replace(pos, obj=obj, cur=cur, type_name=runtime, rep=rep)
 
     def plan_fragment(self, pos: Pos, frag: QFragment) -> None:
         """Plans an inline fragment: a condition wrapper, a type narrowing, or nothing."""
@@ -204,6 +207,11 @@ class GroupBuilder:
             provided = provided_children(self.sg, pos.provided, pos.type_name, sel.name)
         if child_rep is None:
             reserve_client_keys(out.children, sel.selections)
+        if self.sg.types[fi.named_type].is_abstract:
+            # The executor needs the concrete type to apply type conditions.
+            out.children.add_field("__typename", None, "", "", False)
+            if child_rep is not None:
+                child_rep.setdefault("__typename", RepField())
         path = (*pos.path, sel.response_key, *("@",) * fi.list_depth)
         child = Pos(group, out.children, out.children, (), fi.named_type, path, provided, child_rep)
         self.plan_selections(child, sel.selections)
@@ -227,7 +235,7 @@ class GroupBuilder:
                 f"Cannot plan '{pos.type_name}.{sel.name}': no subgraph can resolve it from "
                 f"subgraph '{pos.group.service}' (no usable @key)."
             )
-        choice = min(candidates, key=lambda c: self._rank(pos, c, sel))
+        choice = min(candidates, key=lambda c: self._rank(pos, c, (sel,)))
         target = self._enter(
             pos, choice, self.res.requires_of(choice.graph, choice.entity_type, sel.name)
         )
@@ -237,12 +245,12 @@ class GroupBuilder:
         candidates = list(self._candidates(pos, "__typename"))
         if not candidates:
             raise PlanningError(f"No subgraph resolves the concrete types of '{pos.type_name}'.")
-        choice = min(candidates, key=lambda c: self._rank(pos, c, None))
+        choice = min(candidates, key=lambda c: self._rank(pos, c, (frag,)))
         target = self._enter(pos, choice, ())
         self.plan_fragment(target, frag)
 
-    def _rank(self, pos: Pos, cand: Candidate, sel: QField | None) -> tuple[int, ...]:
-        cost = self.res.cost(cand.graph, cand.entity_type, (sel,)) if sel else 0
+    def _rank(self, pos: Pos, cand: Candidate, sels: tuple[QSelection, ...]) -> tuple[int, ...]:
+        cost = self.res.cost(cand.graph, cand.entity_type, sels)
         existing = (pos.group.id, cand.graph, pos.path, frozenset((pos.group.id,)))
         return (
             not cand.direct,
@@ -264,6 +272,8 @@ class GroupBuilder:
         for graph in graphs:
             if graph == source and not self.res.requires_of(graph, type_name, name):
                 continue
+            if not self._abstract_ok(graph, type_name, name):
+                continue
             cand = self._keyed(pos, graph, type_name, rewrite=False)
             if cand is not None:
                 yield cand
@@ -271,10 +281,18 @@ class GroupBuilder:
             return
         for iface in info.interfaces:
             for graph in self.sg.types[iface].interface_object_graphs:
-                if graph in self.res.resolvers(iface, name):
+                if name in self.sg.types[iface].fields and graph in self.res.resolvers(iface, name):
                     cand = self._keyed(pos, graph, iface, rewrite=True)
                     if cand is not None:
                         yield cand
+
+    def _abstract_ok(self, graph: str, type_name: str, name: str) -> bool:
+        """An interface field is only usable where every implementation resolves it too."""
+        if name == "__typename" or not self.sg.is_abstract_in(graph, type_name):
+            return True
+        return all(
+            self.res.local(graph, r, name, None) for r in self.sg.runtime_types_in(graph, type_name)
+        )
 
     def _keyed(self, pos: Pos, graph: str, entity_type: str, rewrite: bool) -> Candidate | None:
         if (pos.path, pos.type_name, graph) in self._jumping:
@@ -313,6 +331,9 @@ class GroupBuilder:
                 group.input_rewrites.append(setter)
         ents = group.entity_set(cand.entity_type)
         ents.reserved.update(pos.obj.reserved)
+        if self.sg.is_abstract_in(cand.graph, cand.entity_type):
+            # The source only knew the interface: this fetch tells the concrete type.
+            ents.add_field("__typename", None, "", "", False)
         cur = self._wrap(group, ents, pos.wrappers)
         return Pos(group, ents, cur, pos.wrappers, cand.entity_type, pos.path, None, pos.rep)
 
