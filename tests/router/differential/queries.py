@@ -123,7 +123,7 @@ CASES: list[Case] = [
     ),
     Case(
         "non_null_error_in_entity_propagates_up_to_nullable_product",
-        """{ product(upc: "upc-8") { name reviews { body author { riskScore } } } }""",
+        """{ product(upc: "upc-4") { name reviews { body author { riskScore } } } }""",
     ),
     Case(
         "error_from_entity_fetch_on_union_member",
