@@ -186,9 +186,9 @@ class Supergraph:
     @cached_property
     def api_schema(self) -> GraphQLSchema:
         """The client-facing schema: no join directives, no ``@inaccessible`` elements."""
-        from router.supergraph.api import api_schema_of
+        from router.supergraph.api_schema import build_api_schema
 
-        return api_schema_of(self.sdl)
+        return build_api_schema(self.sdl)
 
     def graph_name(self, enum: str) -> str:
         """The subgraph name of a ``join__Graph`` value."""
