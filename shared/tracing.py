@@ -21,7 +21,7 @@ from opentelemetry.util.types import Attributes
 
 TRACER_NAME = "mateway"
 _propagator = TraceContextTextMapPropagator()
-_otlp_endpoints: set[str] = set()
+_provider_endpoints: set[str] = set()  # OTLP endpoints the global provider exports to
 
 
 class _HeaderGetter(Getter[Mapping[str, str]]):
@@ -49,31 +49,55 @@ def traces_url(endpoint: str) -> str:
     return endpoint if endpoint.endswith("/v1/traces") else f"{endpoint}/v1/traces"
 
 
-def configure_tracing(
-    service_name: str,
-    otlp_endpoint: str | None = None,
-    exporter: SpanExporter | None = None,
-) -> TracerProvider:
-    """Install (once) the process's tracer provider; add OTLP export when an endpoint is given.
-
-    OpenTelemetry allows one global provider per process, so later calls reuse it: in the
-    embedded router every in-process subgraph shares the router's provider. `exporter` adds a
-    synchronous exporter (tests use an in-memory one).
-    """
-    provider = trace.get_tracer_provider()
-    if not isinstance(provider, TracerProvider):
-        provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
-        trace.set_tracer_provider(provider)
-    if otlp_endpoint and traces_url(otlp_endpoint) not in _otlp_endpoints:
+def _add_exporters(
+    provider: TracerProvider, otlp_endpoint: str | None, exporter: SpanExporter | None
+) -> None:
+    if otlp_endpoint:
         # Imported here so a process without an endpoint never loads the protobuf stack.
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
         url = traces_url(otlp_endpoint)
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=url)))
-        _otlp_endpoints.add(url)
     if exporter is not None:
         provider.add_span_processor(SimpleSpanProcessor(exporter))
+
+
+def build_tracer_provider(
+    service_name: str,
+    otlp_endpoint: str | None = None,
+    exporter: SpanExporter | None = None,
+) -> TracerProvider:
+    """A tracer provider naming the service, exporting over OTLP/HTTP when an endpoint is set."""
+    provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
+    _add_exporters(provider, otlp_endpoint, exporter)
     return provider
+
+
+def configure_tracing(
+    service_name: str,
+    otlp_endpoint: str | None = None,
+    exporter: SpanExporter | None = None,
+) -> TracerProvider:
+    """Install (once) the process's tracer provider and return it.
+
+    OpenTelemetry allows one global provider per process, so later calls reuse it (in the
+    embedded router every in-process subgraph shares the router's provider) and only add
+    exporters not added before. `exporter` adds a synchronous exporter (tests use an
+    in-memory one).
+    """
+    global _provider_endpoints
+    current = trace.get_tracer_provider()
+    if not isinstance(current, TracerProvider):
+        current = build_tracer_provider(service_name, otlp_endpoint, exporter)
+        trace.set_tracer_provider(current)
+        _provider_endpoints = {traces_url(otlp_endpoint)} if otlp_endpoint else set()
+        return current
+    if otlp_endpoint and traces_url(otlp_endpoint) in _provider_endpoints:
+        otlp_endpoint = None
+    elif otlp_endpoint:
+        _provider_endpoints.add(traces_url(otlp_endpoint))
+    _add_exporters(current, otlp_endpoint, exporter)
+    return current
 
 
 def get_tracer(name: str = TRACER_NAME) -> trace.Tracer:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 from celery import Celery
@@ -117,16 +118,16 @@ def test_idempotency_fields_must_be_passed_by_keyword(valkey: ValkeyServer) -> N
     app.close()
 
 
-async def test_worker_health_check_is_down_when_the_worker_stops(
-    valkey_factory: Callable[[], ValkeyServer],
-    celery_worker_factory: Callable[[str], CeleryWorker],
+async def test_worker_health_check_needs_a_worker_answering_on_the_broker(
+    celery_worker: CeleryWorker, valkey: ValkeyServer
 ) -> None:
-    server = valkey_factory()
-    worker = celery_worker_factory(server.url())
-    app = create_celery_app("probe", server.url())
-    check = celery_health_check(app)
-    assert await check() is True
-    worker.stop()
+    # Stopping and restarting a worker is covered in test_health.py.
+    serving = create_celery_app("probe", celery_worker.redis_url)
+    assert await celery_health_check(serving)() is True
+    nobody = create_celery_app("probe", valkey.url(5))  # no worker consumes database 5
+    started = time.perf_counter()
     with pytest.raises(RuntimeError, match="no Celery worker"):
-        await check()
-    app.close()
+        await celery_health_check(nobody, timeout=0.5)()
+    assert time.perf_counter() - started < 2.0
+    serving.close()
+    nobody.close()
