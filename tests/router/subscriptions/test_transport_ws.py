@@ -1,0 +1,220 @@
+"""graphql-transport-ws clients through the router, subgraphs in-process."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from httpx_ws import WebSocketDisconnect
+
+from router.config import RouterConfig, SubscriptionSettings
+from router.transports import HttpxTransport
+from tests.router.http.fixtures import in_process_transports, make_router
+from tests.router.http.subgraphs import PROBE, reviews_app
+from tests.router.subscriptions.support import (
+    ENDLESS,
+    collect,
+    init,
+    receive,
+    subscribe,
+    wait_until_closed,
+    ws_connect,
+)
+from tests.support.ports import free_port
+
+REVIEWS = "subscription { reviewAdded(count: 3) { body author { name } } }"
+
+
+async def test_each_event_gets_fields_from_another_subgraph() -> None:
+    async with ws_connect(make_router()) as ws:
+        await init(ws)
+        await subscribe(ws, REVIEWS)
+        messages = await collect(ws)
+    assert messages == [
+        {"id": "1", "type": "next", "payload": {"data": {"reviewAdded": review}}}
+        for review in (
+            {"body": "Great", "author": {"name": "Ada"}},
+            {"body": "Meh", "author": {"name": "Brian"}},
+            {"body": "Fine", "author": {"name": "Ada"}},
+        )
+    ] + [{"id": "1", "type": "complete"}]
+
+
+async def test_variables_reach_the_subgraph_subscription() -> None:
+    query = "subscription S($n: Int!) { reviewAdded(count: $n) { body } }"
+    async with ws_connect(make_router()) as ws:
+        await init(ws)
+        await subscribe(ws, query, variables={"n": 1}, operationName="S")
+        messages = await collect(ws)
+    assert [m["type"] for m in messages] == ["next", "complete"]
+
+
+async def test_queries_run_over_the_socket_too() -> None:
+    async with ws_connect(make_router()) as ws:
+        await init(ws)
+        await subscribe(ws, "{ me { name reviews { body } } }")
+        messages = await collect(ws)
+    expected = {"me": {"name": "Ada", "reviews": [{"body": "Great"}, {"body": "Fine"}]}}
+    assert messages == [
+        {"id": "1", "type": "next", "payload": {"data": expected}},
+        {"id": "1", "type": "complete"},
+    ]
+
+
+async def test_ping_is_answered_with_pong() -> None:
+    async with ws_connect(make_router()) as ws:
+        await init(ws)
+        await ws.send_json({"type": "ping", "payload": {"at": 1}})
+        assert await receive(ws) == {"type": "pong", "payload": {"at": 1}}
+
+
+async def test_invalid_operation_gets_an_error_message() -> None:
+    async with ws_connect(make_router()) as ws:
+        await init(ws)
+        await subscribe(ws, "subscription { reviewAdded { nope } }")
+        messages = await collect(ws)
+    assert len(messages) == 1
+    assert messages[0]["type"] == "error"
+    assert "Cannot query field 'nope'" in messages[0]["payload"][0]["message"]
+
+
+async def _close_code(messages: list[dict[str, Any]], config: RouterConfig | None = None) -> int:
+    """Sends ``messages`` and returns the close code the router answers with."""
+    async with ws_connect(make_router(config)) as ws:
+        for message in messages:
+            await ws.send_json(message)
+        with pytest.raises(WebSocketDisconnect) as closed:
+            for _ in range(10):
+                await receive(ws)
+    return closed.value.code
+
+
+async def test_subscribe_before_connection_init_closes_4401() -> None:
+    subscribe_message = {"id": "1", "type": "subscribe", "payload": {"query": REVIEWS}}
+    assert await _close_code([subscribe_message]) == 4401
+
+
+async def test_second_connection_init_closes_4429() -> None:
+    assert await _close_code([{"type": "connection_init"}, {"type": "connection_init"}]) == 4429
+
+
+async def test_invalid_message_closes_4400() -> None:
+    assert await _close_code([{"type": "connection_init"}, {"type": "what"}]) == 4400
+
+
+async def test_missing_connection_init_closes_4408_after_the_timeout() -> None:
+    config = RouterConfig(subscriptions=SubscriptionSettings(init_timeout_seconds=0.1))
+    assert await _close_code([], config) == 4408
+
+
+async def test_duplicate_operation_id_closes_4409_and_ends_the_first() -> None:
+    baseline = PROBE.open
+    subscribe_message = {"id": "a", "type": "subscribe", "payload": {"query": ENDLESS}}
+    async with ws_connect(make_router()) as ws:
+        await init(ws)
+        await ws.send_json(subscribe_message)
+        assert (await receive(ws))["type"] == "next"
+        await ws.send_json(subscribe_message)
+        with pytest.raises(WebSocketDisconnect) as closed:
+            for _ in range(100):
+                await receive(ws)
+    assert closed.value.code == 4409
+    await wait_until_closed(baseline)
+
+
+async def test_other_subprotocols_are_refused() -> None:
+    with pytest.raises(Exception):  # noqa: B017 - httpx-ws raises on a refused handshake
+        async with ws_connect(make_router(), subprotocols=["graphql-ws"]) as ws:
+            await receive(ws, timeout=1.0)
+
+
+async def test_client_complete_closes_the_subgraph_subscription() -> None:
+    baseline = PROBE.open
+    async with ws_connect(make_router()) as ws:
+        await init(ws)
+        await subscribe(ws, ENDLESS)
+        for _ in range(2):
+            assert (await receive(ws))["type"] == "next"
+        assert PROBE.open == baseline + 1
+        await ws.send_json({"id": "1", "type": "complete"})
+        await wait_until_closed(baseline)
+        await ws.send_json({"type": "ping"})
+        # The connection stays usable; late events of the completed operation may still arrive.
+        for _ in range(20):
+            if (await receive(ws))["type"] == "pong":
+                break
+
+
+async def test_client_disconnect_closes_the_subgraph_subscription() -> None:
+    baseline = PROBE.open
+    async with ws_connect(make_router()) as ws:
+        await init(ws)
+        await subscribe(ws, ENDLESS, operation_id="x")
+        await subscribe(ws, ENDLESS, operation_id="y")
+        seen = {(await receive(ws))["id"] for _ in range(6)}
+        assert seen == {"x", "y"}
+    await wait_until_closed(baseline)
+
+
+async def test_subgraph_resolver_error_is_delivered_and_the_stream_completes() -> None:
+    query = "subscription { reviewThenFailure { body author { name } } }"
+    async with ws_connect(make_router()) as ws:
+        await init(ws)
+        await subscribe(ws, query)
+        messages = await collect(ws)
+    first, second, last = messages
+    assert first["payload"] == {
+        "data": {"reviewThenFailure": {"body": "Great", "author": {"name": "Ada"}}}
+    }
+    assert second["type"] == "next"
+    assert second["payload"]["errors"][0]["message"] == "review feed broke"
+    assert last == {"id": "1", "type": "complete"}
+
+
+def _dropping_after(app: Any, sends: int) -> Any:
+    """An ASGI app whose WebSocket drops (close 1011) after ``sends`` messages."""
+
+    async def dropping(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        count = 0
+
+        async def counting_send(message: dict[str, Any]) -> None:
+            nonlocal count
+            if message["type"] == "websocket.send":
+                count += 1
+                if count == sends + 1:
+                    await send({"type": "websocket.close", "code": 1011, "reason": "crashed"})
+                if count > sends:
+                    return
+            await send(message)
+
+        await app(scope, receive, counting_send)
+
+    return dropping
+
+
+async def test_subgraph_dropping_the_connection_ends_the_client_stream_with_an_error() -> None:
+    # connection_ack, then two events, then the subgraph dies.
+    baseline = PROBE.open
+    transports = in_process_transports({"reviews": _dropping_after(reviews_app, 3)})
+    async with ws_connect(make_router(transports=transports)) as ws:
+        await init(ws)
+        await subscribe(ws, ENDLESS)
+        messages = await asyncio.wait_for(collect(ws), 10)
+    assert [m["type"] for m in messages] == ["next", "next", "next", "complete"]
+    error = messages[2]["payload"]["errors"][0]
+    assert error["extensions"]["code"] == "SUBGRAPH_UNAVAILABLE"
+    assert error["extensions"]["serviceName"] == "reviews"
+    await wait_until_closed(baseline)
+
+
+async def test_unreachable_subgraph_ends_the_client_stream_with_an_error() -> None:
+    transports = in_process_transports()
+    url = f"http://127.0.0.1:{free_port()}/graphql"
+    transports["reviews"] = HttpxTransport.http(url, timeout=1.0, service_name="reviews")
+    async with ws_connect(make_router(transports=transports)) as ws:
+        await init(ws)
+        await subscribe(ws, REVIEWS)
+        messages = await asyncio.wait_for(collect(ws), 10)
+    assert [m["type"] for m in messages] == ["next", "complete"]
+    assert messages[0]["payload"]["errors"][0]["extensions"]["code"] == "SUBGRAPH_UNAVAILABLE"
