@@ -250,7 +250,7 @@ def _repath_entity_errors(
             ctx.errors.append(_subgraph_error(raw, None, node, ctx))
             continue
         rest = sub_path[2:]
-        for target in sources[index]:
+        for target in _distinct(sources[index]):
             for where in by_id.get(id(target), []):
                 ctx.errors.append(_subgraph_error(raw, where + rest, node, ctx))
 
@@ -266,7 +266,7 @@ def _fail_entity_fields(
     by_id = collect_object_paths(data_root, path, ctx.possible_types)
     keys_by_type = operation_keys(node.operation).entity
     for targets in sources:
-        for target in targets:
+        for target in _distinct(targets):
             typename = target.get("__typename")
             keys = [
                 key
@@ -277,6 +277,11 @@ def _fail_entity_fields(
             for where in by_id.get(id(target), []):
                 for key in dict.fromkeys(keys):
                     ctx.errors.append(_failure_error(failure, [*where, key], node, ctx))
+
+
+def _distinct(objects: list[JSONObject]) -> list[JSONObject]:
+    """Objects without repeats (one object reached through two paths is listed twice)."""
+    return list({id(obj): obj for obj in objects}.values())
 
 
 def _subgraph_error(

@@ -10,26 +10,79 @@ import orjson
 from router.executor.data import JSONObject, PossibleTypes, apply_value_setters, type_matches
 from router.planner.nodes import FieldSelection, InlineFragmentSelection, Selection, ValueSetter
 
+_MISSING: Any = object()
 
-class _Missing(Exception):
-    """A required field is absent (or a top-level one null): the object gets no representation."""
+# A compiled ``requires``: per inline fragment (or None for top-level fields) the
+# typenames it matches, and its fields as (name, response key, nested selections).
+_Fields = tuple[tuple[str, str, tuple[Selection, ...]], ...]
+_Compiled = tuple[tuple[frozenset[str] | None, _Fields, tuple[Selection, ...]], ...]
+_compiled_requires: dict[tuple[int, int], tuple[object, object, _Compiled]] = {}
+_COMPILED_LIMIT = 4096
+
+
+def _compile(requires: Sequence[Selection], possible_types: PossibleTypes) -> _Compiled:
+    key = (id(requires), id(possible_types))
+    cached = _compiled_requires.get(key)
+    # The stored objects guard against a recycled id of a collected plan.
+    if cached is not None and cached[0] is requires and cached[1] is possible_types:
+        return cached[2]
+    parts: list[tuple[frozenset[str] | None, _Fields, tuple[Selection, ...]]] = []
+    for selection in requires:
+        if type(selection) is InlineFragmentSelection:
+            condition = selection.type_condition
+            matching = frozenset({condition, *possible_types.get(condition, ())})
+            parts.append((matching, _flat_fields(selection.selections), selection.selections))
+        else:
+            parts.append((None, _flat_fields((selection,)), (selection,)))
+    compiled = tuple(parts)
+    if len(_compiled_requires) >= _COMPILED_LIMIT:
+        _compiled_requires.clear()
+    _compiled_requires[key] = (requires, possible_types, compiled)
+    return compiled
+
+
+def _flat_fields(selections: Sequence[Selection]) -> _Fields:
+    """Fields when ``selections`` holds no nested fragment, else () (the slow path)."""
+    fields = []
+    for selection in selections:
+        if type(selection) is not FieldSelection:
+            return ()
+        fields.append((selection.name, selection.alias or selection.name, selection.selections))
+    return tuple(fields)
 
 
 def build_representation(
     obj: JSONObject, requires: Sequence[Selection], possible_types: PossibleTypes
 ) -> JSONObject | None:
-    """The representation of ``obj`` per ``requires``, or None when it cannot be built."""
+    """The representation of ``obj`` per ``requires``, or None when it cannot be built.
+
+    An object lacking a required field (absent, or null at the top level, e.g. nulled
+    by an earlier error) gets no representation and is skipped.
+    """
+    return _build(obj, _compile(requires, possible_types), possible_types)
+
+
+def _build(
+    obj: JSONObject, compiled: _Compiled, possible_types: PossibleTypes
+) -> JSONObject | None:
     typename = obj.get("__typename")
     representation: JSONObject = {}
-    try:
-        for selection in requires:
-            if type(selection) is InlineFragmentSelection:
-                if type_matches(typename, selection.type_condition, possible_types):
-                    _copy(obj, selection.selections, representation, possible_types, True)
-            else:
-                _copy(obj, (selection,), representation, possible_types, True)
-    except _Missing:
-        return None
+    for matching, fields, selections in compiled:
+        if matching is not None and typename not in matching:
+            continue
+        if not fields:
+            if not _copy(obj, selections, representation, possible_types, True):
+                return None
+            continue
+        for name, key, nested in fields:
+            value = obj.get(key)
+            if value is None:
+                return None
+            if nested:
+                value = _copy_value(value, nested, possible_types)
+                if value is _MISSING:
+                    return None
+            representation[name] = value
     return representation or None
 
 
@@ -39,30 +92,38 @@ def _copy(
     target: JSONObject,
     possible_types: PossibleTypes,
     top_level: bool,
-) -> None:
+) -> bool:
     for selection in selections:
         if type(selection) is InlineFragmentSelection:
-            if type_matches(source.get("__typename"), selection.type_condition, possible_types):
-                _copy(source, selection.selections, target, possible_types, top_level)
+            matches = type_matches(
+                source.get("__typename"), selection.type_condition, possible_types
+            )
+            if matches and not _copy(
+                source, selection.selections, target, possible_types, top_level
+            ):
+                return False
             continue
         assert isinstance(selection, FieldSelection)
-        name = selection.name
         # The parent fetch may have returned the field under a planner alias.
-        value = source.get(selection.alias or name, _Missing)
-        if value is _Missing or (value is None and top_level):
-            # Objects lacking a key field (e.g. nulled by an earlier error) are skipped.
-            raise _Missing
+        value = source.get(selection.alias or selection.name, _MISSING)
+        if value is _MISSING or (value is None and top_level):
+            return False
         if selection.selections and value is not None:
             value = _copy_value(value, selection.selections, possible_types)
-        target[name] = value
+            if value is _MISSING:
+                return False
+        target[selection.name] = value
+    return True
 
 
 def _copy_value(value: Any, selections: Sequence[Selection], possible_types: PossibleTypes) -> Any:
     if type(value) is list:
-        return [_copy_value(item, selections, possible_types) for item in value]
+        items = [_copy_value(item, selections, possible_types) for item in value]
+        return _MISSING if _MISSING in items else items
     if type(value) is dict:
         nested: JSONObject = {}
-        _copy(value, selections, nested, possible_types, False)
+        if not _copy(value, selections, nested, possible_types, False):
+            return _MISSING
         return nested
     return value
 
@@ -73,26 +134,52 @@ def collect_representations(
     input_rewrites: Sequence[ValueSetter],
     possible_types: PossibleTypes,
 ) -> tuple[list[JSONObject], list[list[JSONObject]]]:
-    """Unique representations and, for each, the objects that produced it."""
+    """Unique representations and, for each, the objects that produced it.
+
+    An object reached through two paths may be listed twice in its sources; merging
+    is idempotent, and error paths are taken per distinct object.
+    """
+    compiled = _compile(requires, possible_types)
+    flat = _flat_scalar_fields(compiled)
     representations: list[JSONObject] = []
     sources: list[list[JSONObject]] = []
     index_by_json: dict[bytes, int] = {}
-    seen_objects: set[int] = set()
+    dumps = orjson.dumps
     for obj in objects:
-        if id(obj) in seen_objects:
-            continue  # the same object reached through two paths merges once
-        seen_objects.add(id(obj))
-        representation = build_representation(obj, requires, possible_types)
-        if representation is None:
+        if flat is not None:
+            # The common case (one type condition, scalar keys), without the general walk.
+            if obj.get("__typename") not in flat[0]:
+                continue
+            representation: JSONObject | None = {}
+            for name, response_key in flat[1]:
+                value = obj.get(response_key)
+                if value is None:
+                    representation = None
+                    break
+                representation[name] = value  # type: ignore[index]
+        else:
+            representation = _build(obj, compiled, possible_types)
+        if not representation:
             continue
         if input_rewrites:
             apply_value_setters(representation, input_rewrites, possible_types)
-        key = orjson.dumps(representation)
-        index = index_by_json.get(key)
+        signature = dumps(representation)
+        index = index_by_json.get(signature)
         if index is None:
-            index_by_json[key] = len(representations)
+            index_by_json[signature] = len(representations)
             representations.append(representation)
             sources.append([obj])
         else:
             sources[index].append(obj)
     return representations, sources
+
+
+def _flat_scalar_fields(
+    compiled: _Compiled,
+) -> tuple[frozenset[str], tuple[tuple[str, str], ...]] | None:
+    if len(compiled) != 1:
+        return None
+    matching, fields, _ = compiled[0]
+    if matching is None or not fields or any(nested for _, _, nested in fields):
+        return None
+    return matching, tuple((name, key) for name, key, _ in fields)

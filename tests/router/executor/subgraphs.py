@@ -36,7 +36,7 @@ class Product:
     upc: strawberry.ID
     name: str
     price: int | None
-    sku: str | None
+    sku: str | None = strawberry.federation.field(shareable=True)
 
     @classmethod
     def resolve_reference(cls, upc: strawberry.ID) -> Product | None:
@@ -135,7 +135,7 @@ class AccountsQuery:
 
 @strawberry.federation.type(keys=["sku"], name="Product")
 class StockedProduct:
-    sku: str
+    sku: str = strawberry.federation.field(shareable=True)
 
     @strawberry.field
     def in_stock(self) -> bool | None:
