@@ -17,9 +17,11 @@ from router.transports import HttpxTransport, SubgraphTransport
 
 def run_serve(args: argparse.Namespace) -> int:
     """Builds the router from the arguments and runs it on uvicorn until stopped."""
+    from router.composition.errors import CompositionError
+
     try:
         app = build_app(args)
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, CompositionError) as error:
         print(f"router: {error}", file=sys.stderr)
         return 1
     uvicorn.run(
@@ -72,4 +74,5 @@ def compose(supergraph_config: SupergraphConfig, transports: dict[str, SubgraphT
     """The supergraph SDL composed from the subgraphs (router.composition does the work)."""
     from router.composition.command import compose_supergraph_sdl
 
-    return compose_supergraph_sdl(supergraph_config, transports)
+    sdl: str = compose_supergraph_sdl(supergraph_config, transports)
+    return sdl

@@ -40,9 +40,9 @@ async def init(ws: AsyncWebSocketSession) -> None:
     assert await receive(ws) == {"type": "connection_ack"}
 
 
-async def receive(ws: AsyncWebSocketSession, timeout: float = 5.0) -> dict[str, Any]:
+async def receive(ws: AsyncWebSocketSession, wait_seconds: float = 5.0) -> dict[str, Any]:
     """The next message (fails the test rather than hanging)."""
-    message: dict[str, Any] = await ws.receive_json(timeout=timeout)
+    message: dict[str, Any] = await ws.receive_json(timeout=wait_seconds)
     return message
 
 
@@ -66,9 +66,9 @@ async def collect(ws: AsyncWebSocketSession, operation_id: str = "1") -> list[di
     raise AssertionError("no complete after 100 messages")
 
 
-async def wait_until_closed(baseline: int, timeout: float = 5.0) -> None:
+async def wait_until_closed(baseline: int, wait_seconds: float = 5.0) -> None:
     """Waits until the subgraph's open subscription generators are back to ``baseline``."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + wait_seconds
     while PROBE.open > baseline:
         if time.monotonic() > deadline:
             raise AssertionError(f"{PROBE.open - baseline} subgraph subscription(s) still open")

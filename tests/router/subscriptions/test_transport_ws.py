@@ -126,7 +126,7 @@ async def test_duplicate_operation_id_closes_4409_and_ends_the_first() -> None:
 async def test_other_subprotocols_are_refused() -> None:
     with pytest.raises(Exception):  # noqa: B017 - httpx-ws raises on a refused handshake
         async with ws_connect(make_router(), subprotocols=["graphql-ws"]) as ws:
-            await receive(ws, timeout=1.0)
+            await receive(ws, wait_seconds=1.0)
 
 
 async def test_client_complete_closes_the_subgraph_subscription() -> None:
