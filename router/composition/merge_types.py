@@ -25,6 +25,8 @@ class Merger(FieldMerger):
     def run(self) -> dict[str, SType]:
         """Merges every type; problems go to `self.issues`."""
         self.add_shells()
+        if self.issues:  # kinds disagree: merging fields would only add noise
+            return self.types
         by_kind: dict[str, list[str]] = {}
         for name, stype in self.types.items():
             by_kind.setdefault(stype.kind, []).append(name)

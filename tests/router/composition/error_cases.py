@@ -1,0 +1,199 @@
+"""Subgraph sets that must not compose, with the code and the culprits each error names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from router.composition import SubgraphSchema
+
+FED2 = (
+    'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key",'
+    ' "@shareable", "@external", "@requires", "@provides", "@override", "@inaccessible"])\n'
+)
+
+
+@dataclass(frozen=True)
+class ErrorCase:
+    """One broken composition: the expected code and words its message must contain."""
+
+    id: str
+    code: str
+    subgraphs: dict[str, str]
+    mentions: tuple[str, ...]
+    apollo_agrees: bool = True  # False where Apollo's tooling fails before composing
+
+    def schemas(self) -> list[SubgraphSchema]:
+        """The subgraphs, with Federation 2 links prepended unless the SDL is Federation 1."""
+        return [
+            SubgraphSchema(name, f"http://{name}/graphql", sdl if "#fed1" in sdl else FED2 + sdl)
+            for name, sdl in self.subgraphs.items()
+        ]
+
+
+ERROR_CASES = [
+    ErrorCase(
+        "non_shareable_field_in_two_subgraphs",
+        "INVALID_FIELD_SHARING",
+        {
+            "accounts": 'type User @key(fields: "id") { id: ID! name: String } type Query { me: User }',
+            "reviews": 'type User @key(fields: "id") { id: ID! name: String }',
+        },
+        ('"User.name"', '"accounts"', '"reviews"', "non-shareable"),
+    ),
+    ErrorCase(
+        "conflicting_field_types",
+        "FIELD_TYPE_MISMATCH",
+        {
+            "accounts": "type Money @shareable { amount: Int } type Query { price: Money @shareable }",
+            "billing": "type Money @shareable { amount: String } type Query { price: Money @shareable }",
+        },
+        ('"Money.amount"', '"Int"', '"String"', '"accounts"', '"billing"'),
+    ),
+    ErrorCase(
+        "key_names_a_missing_field",
+        "KEY_INVALID_FIELDS",
+        {"accounts": 'type User @key(fields: "uuid") { id: ID! } type Query { me: User }'},
+        ("[accounts]", '"User"', "uuid"),
+    ),
+    ErrorCase(
+        "key_selects_an_interface",
+        "KEY_FIELDS_SELECT_INVALID_TYPE",
+        {
+            "accounts": 'interface Owner { id: ID! } type Org implements Owner { id: ID! }'
+            ' type User @key(fields: "owner { id }") { owner: Owner! } type Query { me: User }'
+        },
+        ("[accounts]", '"User.owner"', "interface"),
+    ),
+    ErrorCase(
+        "requires_names_a_missing_field",
+        "REQUIRES_INVALID_FIELDS",
+        {
+            "accounts": 'type User @key(fields: "id") { id: ID! name: String } type Query { me: User }',
+            "greetings": 'type User @key(fields: "id") { id: ID! greeting: String @requires(fields: "nickname") }',
+        },
+        ("[greetings]", '"User.greeting"', "nickname"),
+    ),
+    ErrorCase(
+        "requires_a_field_not_marked_external",
+        "REQUIRES_FIELDS_MISSING_EXTERNAL",
+        {
+            "accounts": 'type User @key(fields: "id") { id: ID! name: String @shareable } type Query { me: User }',
+            "greetings": 'type User @key(fields: "id") { id: ID! name: String @shareable'
+            ' greeting: String @requires(fields: "name") }',
+        },
+        ("[greetings]", '"User.greeting"', '"User.name"', "@external"),
+    ),
+    ErrorCase(
+        "requires_that_no_key_can_satisfy",
+        "SATISFIABILITY_ERROR",
+        {
+            "accounts": 'type User @key(fields: "id", resolvable: false) { id: ID! name: String }'
+            " type Query { me: User }",
+            "greetings": 'type User @key(fields: "id") { id: ID! name: String @external'
+            ' greeting: String @requires(fields: "name") }',
+        },
+        ("[greetings]", '"User.greeting"', '"User.name"', '"accounts"'),
+    ),
+    ErrorCase(
+        "provides_a_field_not_marked_external",
+        "PROVIDES_FIELDS_MISSING_EXTERNAL",
+        {
+            "accounts": 'type User @key(fields: "id") { id: ID! name: String @shareable } type Query { me: User }',
+            "reviews": 'type User @key(fields: "id") { id: ID! name: String @shareable }'
+            ' type Review { author: User @provides(fields: "name") } type Query { reviews: [Review] }',
+        },
+        ("[reviews]", '"Review.author"', '"User.name"'),
+    ),
+    ErrorCase(
+        "external_field_defined_nowhere_else",
+        "EXTERNAL_MISSING_ON_BASE",
+        {
+            "accounts": 'type User @key(fields: "id") { id: ID! } type Query { me: User }',
+            "greetings": 'type User @key(fields: "id") { id: ID! name: String @external'
+            ' greeting: String @requires(fields: "name") }',
+        },
+        ('"User.name"', '"greetings"', "@external"),
+    ),
+    ErrorCase(
+        "enum_in_and_out_with_different_values",
+        "ENUM_VALUE_MISMATCH",
+        {
+            "chats": "enum Order { ASC DESC } type Query { sort(order: Order): Order }",
+            "mates": "enum Order { ASC DESC RANDOM } type Query { mateOrder: Order }",
+        },
+        ('"Order"', '"RANDOM"', '"chats"', '"mates"'),
+    ),
+    ErrorCase(
+        "required_input_field_missing_in_a_subgraph",
+        "REQUIRED_INPUT_FIELD_MISSING_IN_SOME_SUBGRAPH",
+        {
+            "chats": "input Page { first: Int! after: String } type Query { chats(page: Page): Int }",
+            "mates": "input Page { after: String } type Query { mates(page: Page): Int }",
+        },
+        ('"Page.first"', '"chats"', '"mates"'),
+    ),
+    ErrorCase(
+        "input_with_no_common_field",
+        "EMPTY_MERGED_INPUT_TYPE",
+        {
+            "chats": "input Filter { a: Int } type Query { chats(f: Filter): Int }",
+            "mates": "input Filter { b: Int } type Query { mates(f: Filter): Int }",
+        },
+        ('"Filter"',),
+    ),
+    ErrorCase(
+        "required_argument_missing_in_a_subgraph",
+        "REQUIRED_ARGUMENT_MISSING_IN_SOME_SUBGRAPH",
+        {
+            "chats": "type Query { search(text: String!, limit: Int): Int @shareable }",
+            "mates": "type Query { search(limit: Int): Int @shareable }",
+        },
+        ('"Query.search(text:)"', '"chats"', '"mates"'),
+    ),
+    ErrorCase(
+        "type_kind_mismatch",
+        "TYPE_KIND_MISMATCH",
+        {
+            "chats": "type Media { id: ID } type Query { a: Media }",
+            "mates": "interface Media { id: ID } type Query { b: Media }",
+        },
+        ('"Media"', '"chats"', '"mates"', "interface"),
+    ),
+    ErrorCase(
+        "override_from_itself",
+        "OVERRIDE_FROM_SELF_ERROR",
+        {"chats": 'type Query { a: Int @override(from: "chats") }'},
+        ('"chats"', '"Query.a"'),
+    ),
+    ErrorCase(
+        "override_with_an_invalid_label",
+        "OVERRIDE_LABEL_INVALID",
+        {
+            "chats": "type Query { a: Int }",
+            "mates": 'type Query { a: Int @override(from: "chats", label: "1bad label") }',
+        },
+        ('"1bad label"', '"Query.a"', '"mates"'),
+    ),
+    ErrorCase(
+        "visible_field_returns_an_inaccessible_type",
+        "REFERENCED_INACCESSIBLE",
+        {"chats": "type Secret @inaccessible { v: Int } type Query { secret: Secret }"},
+        ('"Secret"', '"Query.secret"'),
+    ),
+    ErrorCase(
+        "sdl_that_does_not_parse",
+        "INVALID_GRAPHQL",
+        {"chats": "type Query { a: }"},
+        ("[chats]",),
+        apollo_agrees=False,
+    ),
+    ErrorCase(
+        "federation1_value_field_against_non_shareable_federation2_field",
+        "INVALID_FIELD_SHARING",
+        {
+            "legacy": '#fed1\ntype User @key(fields: "id") { id: ID! name: String } type Query { me: User }',
+            "modern": 'type User @key(fields: "id") { id: ID! name: String }',
+        },
+        ('"User.name"', '"modern"'),
+    ),
+]
