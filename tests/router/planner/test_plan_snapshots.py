@@ -24,3 +24,12 @@ def test_plan_matches_snapshot(name: str) -> None:
         path.write_text(text)
     assert path.exists(), f"missing snapshot {path}; run with UPDATE_PLAN_SNAPSHOTS=1"
     assert text == path.read_text()
+
+
+@pytest.mark.parametrize("version", ["shop_v03", "shop_v05"])
+def test_join_versions_plan_alike(version: str) -> None:
+    for name, (graph, query, labels) in CASES.items():
+        if graph == "shop":
+            assert plan_to_text(plan(version, query, labels)) == plan_to_text(
+                plan("shop", query, labels)
+            ), name

@@ -108,7 +108,9 @@ def test_requirement_with_other_arguments_than_the_client_field_is_aliased() -> 
 
 
 def test_only_used_variables_are_declared_and_forwarded() -> None:
-    query = "query V($a: Int = 2, $b: Boolean!, $c: String) { topProducts(first: $a) { name } me { name @include(if: $b) } }"
+    query = """query V($a: Int = 2, $b: Boolean!, $c: String) {
+      topProducts(first: $a) { name } me { name @include(if: $b) }
+    }"""
     products, accounts = fetches(plan("shop", query).node)
     assert products.variable_usages == ("a",)
     assert products.operation.startswith("query V__products__0($a:Int=2){")
