@@ -8,6 +8,7 @@ which the executor turns into a GraphQL error on the fields that fetch served.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Protocol
 
 import httpx
@@ -80,6 +81,13 @@ class HttpxTransport:
         self.url = url
         self.service_name = service_name
         self.app = app
+        # A deadline for the whole request: httpx's own timeouts are per network phase and
+        # its ASGI transport (in-process subgraphs) ignores them altogether.
+        timeout = client.timeout
+        self.timeout_seconds = max(
+            (t for t in (timeout.connect, timeout.read, timeout.write, timeout.pool) if t),
+            default=None,
+        )
 
     @classmethod
     def http(
@@ -119,10 +127,11 @@ class HttpxTransport:
             body["operationName"] = operation_name
         request_headers = {**_JSON_HEADERS, **headers} if headers else _JSON_HEADERS
         try:
-            response = await self._client.post(
-                self.url, content=orjson.dumps(body), headers=request_headers
-            )
-        except httpx.TimeoutException as error:
+            async with asyncio.timeout(self.timeout_seconds):
+                response = await self._client.post(
+                    self.url, content=orjson.dumps(body), headers=request_headers
+                )
+        except (httpx.TimeoutException, TimeoutError) as error:
             raise SubgraphError(
                 self.service_name, SUBGRAPH_UNAVAILABLE, "timed out", "timeout"
             ) from error
