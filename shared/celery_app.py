@@ -12,9 +12,13 @@ from typing import Any, ParamSpec, TypeVar
 
 import orjson
 from celery import Celery, Task
+from celery.signals import setup_logging
 from redis import Redis
 
 from shared.health import HealthCheck
+from shared.logging import configure_logging
+from shared.settings import ServiceSettings
+from shared.tracing import configure_tracing
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -53,6 +57,19 @@ def create_celery_app(
     app = Celery(name, set_as_current=False)
     app.conf.update(celery_config(redis_url, result_url))
     app.conf.update(overrides)
+    return app
+
+
+def celery_app_from_settings(settings: ServiceSettings, **overrides: Any) -> Celery:
+    """The service's Celery app; its workers log JSON and trace like the service itself."""
+    app = create_celery_app(settings.service_name, settings.redis_url, **overrides)
+
+    def setup(**_: Any) -> None:
+        # Connecting any receiver stops Celery from installing its own plain-text logging.
+        configure_logging(settings.service_name, settings.log_level, settings.log_dir)
+        configure_tracing(settings.service_name, settings.otlp_endpoint)
+
+    setup_logging.connect(setup, weak=False)
     return app
 
 

@@ -12,9 +12,11 @@ from collections.abc import Iterator
 from enum import StrEnum
 from typing import Any
 
+import strawberry.federation
 from graphql import GraphQLError
 from pydantic import ValidationError
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 logger = logging.getLogger("mateway.errors")
 
@@ -124,3 +126,34 @@ class MatewayErrors(SchemaExtension):
         errors = getattr(result, "errors", None)
         if result is not None and errors:
             result.errors = [format_graphql_error(error) for error in errors]
+
+
+def log_graphql_errors(errors: list[GraphQLError]) -> None:
+    """Log an operation's expected errors briefly (unexpected ones are logged when masked)."""
+    for error in errors:
+        original = error.original_error
+        known = to_mateway_error(original) if original is not None else None
+        if original is not None and known is None:
+            continue  # format_graphql_error logs it with its stack trace
+        code = known.code.value if known else (error.extensions or {}).get("code", "")
+        logger.info(
+            "graphql error: %s",
+            error.message,
+            extra={"code": code, "path": list(error.path or [])},
+        )
+
+
+class MatewaySchema(strawberry.federation.Schema):
+    """A federation schema with stable error codes and quiet logging of expected errors."""
+
+    def __init__(self, query: type | None = None, **kwargs: Any) -> None:
+        extensions = list(kwargs.pop("extensions", ()))
+        if MatewayErrors not in extensions:
+            extensions.append(MatewayErrors)
+        super().__init__(query, extensions=extensions, **kwargs)
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Replace Strawberry's default (every error at ERROR with a trace) with ours."""
+        log_graphql_errors(errors)

@@ -5,13 +5,19 @@ from __future__ import annotations
 from celery import Celery
 from redis import Redis
 
-from shared.celery_app import IdempotentTask, create_celery_app
+from shared.celery_app import IdempotentTask, celery_app_from_settings, create_celery_app
 from shared.settings import ServiceSettings
+
+WORKER_SERVICE = "celery-tests"
 
 
 def create_app(redis_url: str) -> Celery:
-    """The test app with its tasks registered."""
-    app = create_celery_app("mateway-tests", redis_url)
+    """A producer-side test app with the tasks registered."""
+    return register_tasks(create_celery_app("mateway-tests", redis_url), redis_url)
+
+
+def register_tasks(app: Celery, redis_url: str) -> Celery:
+    """Add the test tasks to `app`; their effects go to `redis_url`."""
 
     @app.task(base=IdempotentTask, shared=False, name="tests.count_effect")
     def count_effect(counter: str) -> int:
@@ -37,4 +43,5 @@ def create_app(redis_url: str) -> Celery:
 
 
 # The worker subprocess loads this module with `celery -A`; its broker comes from settings.
-app = create_app(ServiceSettings().redis_url)
+settings = ServiceSettings.load(service_name=WORKER_SERVICE)
+app = register_tasks(celery_app_from_settings(settings), settings.redis_url)

@@ -6,12 +6,13 @@ import time
 import uuid
 from collections.abc import Iterator
 
+import orjson
 import pytest
 from celery import Celery
 from redis import Redis
 
 from shared.celery_app import KEY_PREFIX, TaskInProgress, celery_health_check, create_celery_app
-from tests.shared.celery_tasks import create_app
+from tests.shared.celery_tasks import WORKER_SERVICE, create_app
 from tests.shared.conftest import CeleryWorker, ValkeyServer
 
 
@@ -131,3 +132,21 @@ async def test_worker_health_check_needs_a_worker_answering_on_the_broker(
     assert time.perf_counter() - started < 2.0
     serving.close()
     nobody.close()
+
+
+def test_worker_logs_json_lines_with_the_service_name(
+    client_app: Celery, celery_worker: CeleryWorker
+) -> None:
+    task_id = str(uuid.uuid4())
+    client_app.tasks["tests.count_effect"].apply_async((f"c:{task_id}",), task_id=task_id).get(
+        timeout=15
+    )
+    records = [
+        orjson.loads(line)
+        for line in celery_worker.logfile.read_text().splitlines()
+        if line.startswith("{")
+    ]
+    (done,) = [r for r in records if task_id in r["message"] and "succeeded" in r["message"]]
+    assert done["service_name"] == WORKER_SERVICE
+    assert done["level"] == "INFO"
+    assert set(done) == {"timestamp", "service_name", "trace_id", "level", "message", "context"}

@@ -15,6 +15,7 @@ from shared.errors import (
     ErrorCode,
     MatewayError,
     MatewayErrors,
+    MatewaySchema,
     format_graphql_error,
 )
 
@@ -104,3 +105,31 @@ def test_codes_are_stable_strings() -> None:
     error = MatewayError(ErrorCode.NOT_FOUND, "No such chat", chatId="c1")
     assert error.extensions() == {"chatId": "c1", "code": "NOT_FOUND"}
     assert str(error) == "No such chat"
+
+
+federated = MatewaySchema(query=Query)
+
+
+async def test_kit_schema_codes_errors_and_logs_expected_ones_without_traces(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.INFO):
+        result = await federated.execute("{ limited }")
+    assert result.errors is not None
+    assert result.errors[0].formatted["extensions"]["code"] == "RATE_LIMITED"
+    (record,) = [r for r in caplog.records if r.levelno >= logging.INFO]
+    assert record.levelno == logging.INFO
+    assert record.exc_info is None
+    assert record.__dict__["code"] == "RATE_LIMITED"
+
+
+async def test_kit_schema_logs_an_unexpected_error_once_with_its_trace(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.INFO):
+        result = await federated.execute("{ crash }")
+    assert result.errors is not None
+    assert result.errors[0].formatted["extensions"] == {"code": "INTERNAL"}
+    (record,) = [r for r in caplog.records if r.levelno >= logging.INFO]
+    assert record.levelno == logging.ERROR
+    assert record.exc_info is not None
