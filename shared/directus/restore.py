@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from shared.directus import schema_ops
 from shared.directus.admin_api import AdminApi
@@ -38,7 +38,7 @@ class RestoreReport:
 
 def load_backup(path: Path) -> dict[str, Any]:
     """Read a backup file; a plain snapshot becomes a backup without rows."""
-    loaded = yaml.safe_load(path.read_text())
+    loaded = schema_ops.load_yaml(path)
     if not isinstance(loaded, dict):
         raise DirectusError(f"{path} is neither a Mateway backup nor a Directus snapshot")
     if "mateway_backup" in loaded:
@@ -72,6 +72,33 @@ def _drop_missing_files(api: AdminApi, rows: Rows, fields: list[str]) -> int:
     return dropped
 
 
+# Specials that make Directus overwrite a value on create or update; off during an import
+# so that restored rows keep their original times and authors.
+AUTO_SPECIALS = {"date-created", "date-updated", "user-created", "user-updated"}
+
+
+@contextmanager
+def _keeping_given_values(
+    api: AdminApi, schema: schema_ops.Snapshot, collections: list[str]
+) -> Iterator[None]:
+    """Switch off the auto-filling specials of `collections` for the duration of an import."""
+    changed: list[tuple[str, str, list[str]]] = []
+    try:
+        for f in schema["fields"]:
+            special = (f.get("meta") or {}).get("special") or []
+            if f["collection"] in collections and AUTO_SPECIALS & set(special):
+                kept = [s for s in special if s not in AUTO_SPECIALS]
+                path = f"/fields/{f['collection']}/{f['field']}"
+                api.request("PATCH", path, json={"meta": {"special": kept or None}})
+                changed.append((f["collection"], f["field"], special))
+        yield
+    finally:
+        for collection, name, special in changed:
+            api.request(
+                "PATCH", f"/fields/{collection}/{name}", json={"meta": {"special": special}}
+            )
+
+
 def import_rows(api: AdminApi, schema: schema_ops.Snapshot, data: dict[str, Rows]) -> RestoreReport:
     """Create the backup's users and rows in the target Directus."""
     report = RestoreReport()
@@ -85,13 +112,14 @@ def import_rows(api: AdminApi, schema: schema_ops.Snapshot, data: dict[str, Rows
     _create(api, "/users", users)
     report.rows["directus_users"] = len(users)
     links = _file_links(schema)
-    names = [c for c in data if c != "directus_users"]
-    for name in schema_ops.dependency_order(schema, names):
-        rows = data[name]
-        if name in links and rows:
-            report.dropped_file_links += _drop_missing_files(api, rows, links[name])
-        _create(api, f"/items/{name}", rows)
-        report.rows[name] = len(rows)
+    names = schema_ops.dependency_order(schema, [c for c in data if c != "directus_users"])
+    with _keeping_given_values(api, schema, names):
+        for name in names:
+            rows = data[name]
+            if name in links and rows:
+                report.dropped_file_links += _drop_missing_files(api, rows, links[name])
+            _create(api, f"/items/{name}", rows)
+            report.rows[name] = len(rows)
     return report
 
 

@@ -36,9 +36,15 @@ def apply(api: AdminApi, target: Snapshot) -> bool:
     return True
 
 
+def load_yaml(path: Path) -> Any:
+    """Parse a YAML file, with libyaml's fast loader when PyYAML has it (snapshots are large)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(path.read_text(), Loader=loader)
+
+
 def load_snapshot(path: Path) -> Snapshot:
     """Read a snapshot YAML file (Directus's own, or the `schema` part of a backup)."""
-    loaded = yaml.safe_load(path.read_text())
+    loaded = load_yaml(path)
     if not isinstance(loaded, dict):
         raise DirectusError(f"{path} is not a Directus schema snapshot")
     found = loaded.get("schema", loaded)
@@ -49,7 +55,8 @@ def load_snapshot(path: Path) -> Snapshot:
 
 def dump_yaml(document: Any) -> str:
     """YAML in block style with keys in their given order, like Directus writes it."""
-    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return yaml.dump(document, Dumper=dumper, sort_keys=False, allow_unicode=True)
 
 
 def platform_collections(schema: Snapshot) -> list[str]:
