@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import re
-
 from graphql import (
     DocumentNode,
     FragmentDefinitionNode,
     OperationDefinitionNode,
-    VariableDefinitionNode,
 )
 
 from router.planner.builder import GroupBuilder
 from router.planner.cache import PlanCache, document_hash
 from router.planner.groups import FetchGroup
 from router.planner.nodes import (
-    ConditionNode,
     FetchNode,
     OperationKind,
     ParallelNode,
@@ -24,13 +20,17 @@ from router.planner.nodes import (
     SubscriptionNode,
 )
 from router.planner.resolution import PlanningError, Resolution
-from router.planner.schedule import descendants, reduce_dependencies, schedule, sequence
-from router.planner.selections import OutFragment, SelectionReader
+from router.planner.schedule import (
+    ToNode,
+    descendants,
+    reduce_dependencies,
+    schedule,
+    sequence,
+)
+from router.planner.selections import SelectionReader
 from router.supergraph.model import Supergraph
 
 __all__ = ["PlanningError", "QueryPlanner"]
-
-_CONDITION = re.compile(r"^@(include|skip)\(if:\$(\w+)\)$")
 
 
 class QueryPlanner:
@@ -97,9 +97,8 @@ def _assemble(
     kind: OperationKind,
     roots: list[FetchGroup],
     groups: list[FetchGroup],
-    to_node: object,
+    to_node: ToNode,
 ) -> PlanNode | None:
-    assert callable(to_node)
     subtrees: list[PlanNode] = []
     for root in roots:
         below = descendants(root, groups)
@@ -108,28 +107,9 @@ def _assemble(
             return SubscriptionNode(primary, schedule(below, to_node))
         node = schedule([root, *below], to_node)
         if node is not None:
-            subtrees.append(_conditioned(root, node))
+            subtrees.append(node)
     if kind == "mutation":
         return sequence(subtrees)
     if not subtrees:
         return None
     return subtrees[0] if len(subtrees) == 1 else ParallelNode(tuple(subtrees))
-
-
-def _conditioned(root: FetchGroup, node: PlanNode) -> PlanNode:
-    """Wraps a root fetch whose whole selection hangs on one @skip/@include in a Condition."""
-    items = list(root.root.items.values())
-    if len(items) != 1 or not isinstance(items[0], OutFragment):
-        return node
-    fragment = items[0]
-    match = _CONDITION.match(fragment.directives)
-    if fragment.type_condition is not None or match is None:
-        return node
-    if match.group(1) == "include":
-        return ConditionNode(match.group(2), node, None)
-    return ConditionNode(match.group(2), None, node)
-
-
-def variable_definitions(operation: OperationDefinitionNode) -> dict[str, VariableDefinitionNode]:
-    """The variable definitions of an operation by name."""
-    return {d.variable.name.value: d for d in operation.variable_definitions or ()}

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 from router.planner.groups import FetchGroup
-from router.planner.nodes import FetchNode, FlattenNode, ParallelNode, PlanNode, SequenceNode
+from router.planner.nodes import (
+    ConditionNode,
+    FetchNode,
+    FlattenNode,
+    ParallelNode,
+    PlanNode,
+    SequenceNode,
+)
+from router.planner.selections import OutFragment, OutSet
 
 ToNode = Callable[[FetchGroup], FetchNode]
+_CONDITION = re.compile(r"^@(include|skip)\(if:\$(\w+)\)$")
 
 
 def reduce_dependencies(groups: Sequence[FetchGroup]) -> None:
@@ -51,10 +61,39 @@ def schedule(groups: Sequence[FetchGroup], to_node: ToNode) -> PlanNode | None:
 def _tree(group: FetchGroup, children: dict[int, list[FetchGroup]], to_node: ToNode) -> PlanNode:
     node = _wrap(group, to_node)
     below = _parallel([_tree(c, children, to_node) for c in children.get(group.id, ())])
-    if below is None:
+    if below is not None:
+        rest = list(below.nodes) if isinstance(below, SequenceNode) else [below]
+        node = SequenceNode((node, *rest))
+    return conditioned(group, node)
+
+
+def conditioned(group: FetchGroup, node: PlanNode) -> PlanNode:
+    """Wraps a group whose whole selection hangs on one @skip/@include in a Condition node.
+
+    The condition stays in the subgraph operation too, so the fetch is right either way;
+    the node only spares a fetch that would return nothing.
+    """
+    sets = list(group.entity_sets.values()) if group.entity else [group.root]
+    found = {_single_condition(s) for s in sets}
+    if len(found) != 1:
         return node
-    rest = list(below.nodes) if isinstance(below, SequenceNode) else [below]
-    return SequenceNode((node, *rest))
+    condition = found.pop()
+    if condition is None:
+        return node
+    kind, variable = condition
+    if kind == "include":
+        return ConditionNode(variable, node, None)
+    return ConditionNode(variable, None, node)
+
+
+def _single_condition(selections: OutSet) -> tuple[str, str] | None:
+    items = list(selections.items.values())
+    if len(items) != 1 or not isinstance(items[0], OutFragment):
+        return None
+    if items[0].type_condition is not None:
+        return None
+    match = _CONDITION.match(items[0].directives)
+    return (match.group(1), match.group(2)) if match else None
 
 
 def _levels(
@@ -72,7 +111,7 @@ def _levels(
 
     stages: dict[int, list[PlanNode]] = {}
     for group in groups:
-        stages.setdefault(level_of(group), []).append(_wrap(group, to_node))
+        stages.setdefault(level_of(group), []).append(conditioned(group, _wrap(group, to_node)))
     steps = [_parallel(stages[i]) for i in sorted(stages)]
     return _sequence([s for s in steps if s is not None])
 

@@ -76,6 +76,19 @@ CASES: dict[str, tuple[str, str, frozenset[str]]] = {
         "{ items { title price vendor { name } location { shelf label warehouse { code } } } }",
         NO_LABELS,
     ),
+    "keys_source_without_usable_key_goes_through_a_third_subgraph": (
+        "keychain",
+        "{ t { x } }",
+        NO_LABELS,
+    ),
+    "shop_condition_on_whole_entity_fetch": (
+        "shop",
+        """query E($inc: Boolean!) {
+          me { reviews { product { shippingEstimate upc } } }
+          topProducts { a: reviews { body } b: reviews { id } ... @include(if: $inc) { inStock name } }
+        }""",
+        NO_LABELS,
+    ),
     "requires_arguments_fragments_and_chain": (
         "requires",
         "query Q($x: Boolean = true) { parcels { id tax cost(express: $x) insurance } }",
