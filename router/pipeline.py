@@ -13,6 +13,7 @@ repeated operation costs two dict lookups before execution.
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
@@ -336,6 +337,27 @@ class Pipeline:
             return
         extensions = ctx.response.setdefault("extensions", {})
         extensions["queryPlan"] = plan_to_json(ctx.prepared.plan)
+
+
+class Plugin(Protocol):
+    """A router behaviour: a module with ``install(pipeline, settings)`` hooking its stages."""
+
+    def install(self, pipeline: Pipeline, settings: dict[str, Any]) -> None: ...
+
+
+def install_plugins(pipeline: Pipeline, sections: Mapping[str, dict[str, Any]]) -> list[str]:
+    """Installs each configured plugin in order; returns the module names installed.
+
+    A section name is a module under ``router.plugins`` (``rate_limits``) or a full
+    module path (``company.router_plugins.audit``); its settings are the section.
+    """
+    installed = []
+    for name, settings in sections.items():
+        module_name = name if "." in name else f"router.plugins.{name}"
+        plugin: Plugin = importlib.import_module(module_name)  # type: ignore[assignment]
+        plugin.install(pipeline, dict(settings or {}))
+        installed.append(module_name)
+    return installed
 
 
 def plan_to_json(plan: QueryPlan) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from router.config import RouterConfig
 from router.executor.operation import RouterExecutor
 from router.http.app import RouterApp
 from router.http.metrics import RouterMetrics
-from router.pipeline import Pipeline, Stage
+from router.pipeline import Pipeline, Stage, install_plugins
 from router.planner.planner import QueryPlanner
 from router.subscriptions.sockets import AsgiConnector, NetworkConnector, SocketConnector
 from router.subscriptions.stream import SubscriptionEngine
@@ -79,6 +79,7 @@ def build_router(
         development=config.development,
     )
     pipeline.hook(Stage.RESPONSE, metrics.observe_request)
+    install_plugins(pipeline, config.plugins)
     engine = SubscriptionEngine(
         pipeline,
         connectors if connectors is not None else connectors_for(chosen, config),
