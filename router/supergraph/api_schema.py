@@ -9,7 +9,6 @@ from typing import Any
 
 from graphql import (
     DirectiveDefinitionNode,
-    DirectiveLocation,
     DirectiveNode,
     DocumentNode,
     EnumTypeDefinitionNode,
@@ -33,7 +32,7 @@ from graphql import (
 
 KEPT_DIRECTIVES = {"deprecated", "specifiedBy", "oneOf"}
 _SPEC_URL = re.compile(r"/([A-Za-z_][A-Za-z0-9_]*)/v(\d+)\.(\d+)/?$")
-_EXECUTABLE = {loc.value for loc in DirectiveLocation if loc.value.isupper()} & {
+_EXECUTABLE = {
     "QUERY",
     "MUTATION",
     "SUBSCRIPTION",

@@ -90,3 +90,19 @@ class ChatsQuery:
 chats_schema = strawberry.federation.Schema(query=ChatsQuery, types=[ChatUser])
 accounts_app = GraphQL(accounts_schema)
 chats_app = GraphQL(chats_schema)
+
+
+@strawberry.federation.type(keys=["id"], name="User")
+class ConflictingUser:
+    id: strawberry.ID
+    name: str  # not @shareable, while accounts resolves User.name too
+
+
+@strawberry.type
+class ConflictingQuery:
+    @strawberry.field
+    def users(self) -> list[ConflictingUser]:
+        return []
+
+
+conflicting_app = GraphQL(strawberry.federation.Schema(query=ConflictingQuery))
