@@ -85,7 +85,9 @@ CASES: dict[str, tuple[str, str, frozenset[str]]] = {
         "shop",
         """query E($inc: Boolean!) {
           me { reviews { product { shippingEstimate upc } } }
-          topProducts { a: reviews { body } b: reviews { id } ... @include(if: $inc) { inStock name } }
+          topProducts {
+            a: reviews { body } b: reviews { id } ... @include(if: $inc) { inStock name }
+          }
         }""",
         NO_LABELS,
     ),
