@@ -21,6 +21,7 @@ from router.executor.errors import (
     path_is_covered,
     router_error,
 )
+from router.executor.shape_codegen import Fallback, FastShaper, generate_fast_shaper
 from router.executor.shape_compile import (
     INTROSPECTION,
     LEAF,
@@ -34,6 +35,8 @@ from router.executor.shape_compile import (
 
 __all__ = ["OperationShape", "shape_data"]
 
+_NO_INTROSPECTION: Mapping[str, Any] = {}
+
 
 class OperationShape:
     """The compiled response shape of one operation, per ``@skip``/``@include`` assignment."""
@@ -45,18 +48,23 @@ class OperationShape:
         self.document = document
         self.operation: OperationDefinitionNode = select_operation(document, operation_name)
         self.condition_variables = condition_variables(document)
-        self._compiled: dict[tuple[bool, ...], Shape] = {}
+        self._compiled: dict[tuple[bool, ...], tuple[Shape, FastShaper]] = {}
 
     def root(self, variables: Mapping[str, Any]) -> Shape:
         """The root shape for these (coerced) variables; compiled on first use."""
+        return self.compiled(variables)[0]
+
+    def compiled(self, variables: Mapping[str, Any]) -> tuple[Shape, FastShaper]:
+        """The root shape and its generated fast shaper for these variables."""
         names = self.condition_variables
         key = tuple(bool(variables.get(name)) for name in names) if names else ()
-        shape = self._compiled.get(key)
-        if shape is None:
+        compiled = self._compiled.get(key)
+        if compiled is None:
             conditions = dict(zip(names, key, strict=True))
             shape = compile_shape(self.schema, self.document, self.operation, conditions)
-            self._compiled[key] = shape
-        return shape
+            compiled = (shape, generate_fast_shaper(shape))
+            self._compiled[key] = compiled
+        return compiled
 
     def shape(
         self,
@@ -68,9 +76,12 @@ class OperationShape:
         development: bool = False,
     ) -> dict[str, Any] | None:
         """The client ``data`` for merged ``data``; appends shaping errors to ``errors``."""
-        return shape_data(
-            self.root(variables), data, errors, introspection, development=development
-        )
+        shape, fast = self.compiled(variables)
+        try:
+            return fast(data or {}, introspection or _NO_INTROSPECTION)
+        except Fallback:
+            # A null to propagate or a malformed value: the walker reports it with paths.
+            return shape_data(shape, data, errors, introspection, development=development)
 
 
 class _Bubble(Exception):

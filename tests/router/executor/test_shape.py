@@ -210,3 +210,40 @@ def test_unknown_typename_keeps_fields_of_the_abstract_type(schema: GraphQLSchem
         {"node": {"__typename": "Hidden", "id": "x", "title": "t"}},
     )
     assert result == {"node": {"__typename": "Hidden", "id": "x"}}
+
+
+@pytest.mark.parametrize(
+    ("query", "data"),
+    [
+        (
+            "{ search { __typename ...on Book { title author { name } } ...on Author { id } } }",
+            {
+                "search": [
+                    {"__typename": "Book", "title": "T", "author": None},
+                    {"__typename": "Author", "id": "a", "name": "n"},
+                ]
+            },
+        ),
+        ("{ matrix grid { value } }", {"matrix": [[1], None, []], "grid": [[{"value": 2}], []]}),
+        (
+            "{ node { t: __typename id } nodes { id } }",
+            {"node": {"__typename": "Hidden", "id": "1"}, "nodes": None},
+        ),
+        (
+            "{ account { profile { bio } email } status }",
+            {"account": {"email": "e", "profile": {"bio": "b"}}},
+        ),
+    ],
+)
+def test_generated_fast_path_matches_the_walker(
+    schema: GraphQLSchema, query: str, data: dict[str, Any]
+) -> None:
+    from router.executor.shape import shape_data
+
+    operation = OperationShape(schema, parse(query))
+    root, fast = operation.compiled({})
+    expected_errors: list[dict[str, Any]] = []
+    expected = shape_data(root, data, expected_errors, None)
+    assert expected_errors == []
+    assert fast(data, {}) == expected
+    assert list(fast(data, {})) == list(expected or {})
