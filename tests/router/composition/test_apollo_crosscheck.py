@@ -1,0 +1,61 @@
+"""Cross-check against Apollo's composer pinned in tests/tools (@apollo/composition)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from router.composition import CompositionError, SubgraphSchema, compose
+from tests.router.composition.cases import CASE_NAMES, case_subgraphs
+from tests.router.composition.error_cases import ERROR_CASES
+from tests.support.federation import TOOLS_DIR, node_env
+
+SCRIPT = Path(__file__).parent / "apollo_compose_many.cjs"
+APOLLO_INSTALLED = (TOOLS_DIR / "node_modules" / "@apollo" / "composition").is_dir()
+pytestmark = pytest.mark.skipif(
+    not APOLLO_INSTALLED,
+    reason="tests/tools/node_modules/@apollo/composition is missing (run scripts/bootstrap.sh)",
+)
+
+
+def _payload(subgraphs: list[SubgraphSchema]) -> list[dict[str, str]]:
+    return [{"name": s.name, "url": s.url, "sdl": s.sdl} for s in subgraphs]
+
+
+@cache
+def apollo_results() -> dict[str, Any]:
+    """Every case composed by Apollo, in one Node process."""
+    sets = {f"case:{name}": _payload(case_subgraphs(name)) for name in CASE_NAMES}
+    sets.update({f"error:{c.id}": _payload(c.schemas()) for c in ERROR_CASES if c.apollo_agrees})
+    result = subprocess.run(
+        ["node", str(SCRIPT)],
+        input=json.dumps({"toolsDir": str(TOOLS_DIR), "sets": sets}).encode(),
+        capture_output=True,
+        env=node_env(),
+        timeout=120,
+        check=True,
+    )
+    results: dict[str, Any] = json.loads(result.stdout)
+    return results
+
+
+@pytest.mark.parametrize("case", CASE_NAMES)
+def test_supergraph_equals_pinned_apollo_composition(case: str) -> None:
+    apollo = apollo_results()[f"case:{case}"]
+    assert compose(case_subgraphs(case)).supergraph_sdl == apollo["supergraph"]
+
+
+@pytest.mark.parametrize(
+    "case", [c for c in ERROR_CASES if c.apollo_agrees], ids=lambda c: c.id
+)
+def test_apollo_rejects_the_same_subgraphs_with_the_same_code(case: Any) -> None:
+    apollo = apollo_results()[f"error:{case.id}"]
+    with pytest.raises(CompositionError) as raised:
+        compose(case.schemas())
+    assert case.code in apollo["codes"]
+    assert case.code in raised.value.codes
