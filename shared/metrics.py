@@ -20,6 +20,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.circuit_breaker import CircuitBreakers, CircuitState
 
@@ -77,6 +78,44 @@ class RequestMetrics:
             outcome = "ok"
         finally:
             self.observe(operation, outcome, time.perf_counter() - started)
+
+
+class MetricsMiddleware:
+    """ASGI middleware recording each HTTP request as operation "METHOD /route", outcome status.
+
+    The route template (not the raw path) is the label, so path parameters cannot blow up
+    the number of series; `/metrics` and `/health` are left out as scrape noise.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        metrics: RequestMetrics,
+        skip_paths: frozenset[str] = frozenset({"/metrics", "/health"}),
+    ) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.skip_paths = skip_paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in self.skip_paths:
+            await self.app(scope, receive, send)
+            return
+        status = 500  # what the client gets if the app raises before responding
+
+        async def send_with_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        started = time.perf_counter()
+        try:
+            await self.app(scope, receive, send_with_status)
+        finally:
+            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            operation = f"{scope['method']} {route}"
+            self.metrics.observe(operation, str(status), time.perf_counter() - started)
 
 
 class CircuitBreakerCollector(Collector):

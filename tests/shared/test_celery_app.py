@@ -150,3 +150,20 @@ def test_worker_logs_json_lines_with_the_service_name(
     assert done["service_name"] == WORKER_SERVICE
     assert done["level"] == "INFO"
     assert set(done) == {"timestamp", "service_name", "trace_id", "level", "message", "context"}
+
+
+def test_task_waits_for_a_key_held_by_another_delivery_then_runs_once(
+    client_app: Celery, store: Redis
+) -> None:
+    counter = f"credits:{uuid.uuid4()}"
+    invoice = str(uuid.uuid4())
+    lock = f'{KEY_PREFIX}:tests.charge:["{invoice}"]:lock'
+    store.set(lock, "another-delivery", ex=30)
+    result = client_app.tasks["tests.charge"].apply_async(
+        kwargs={"counter": counter, "invoice_id": invoice, "amount": 4}
+    )
+    time.sleep(0.5)
+    assert store.get(counter) is None  # held back while the other delivery owns the key
+    store.delete(lock)
+    assert result.get(timeout=15) == 4
+    assert int(store.get(counter) or 0) == 4

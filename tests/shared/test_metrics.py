@@ -6,10 +6,14 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from shared.circuit_breaker import BreakerConfig, CircuitBreakers
 from shared.metrics import (
+    MetricsMiddleware,
     RequestMetrics,
     create_registry,
     metrics_endpoint,
@@ -82,3 +86,34 @@ def test_registries_are_independent() -> None:
     assert (
         second.get_sample_value("same_requests_total", {"operation": "x", "outcome": "ok"}) is None
     )
+
+
+async def test_middleware_labels_requests_by_route_template_and_status() -> None:
+    registry = create_registry(process_metrics=False)
+    metrics = RequestMetrics(registry, "http")
+
+    async def chat(request: Request) -> PlainTextResponse:
+        if request.path_params["chat_id"] == "boom":
+            raise RuntimeError("fails")
+        return PlainTextResponse("ok")
+
+    app = Starlette(
+        routes=[
+            Route("/chats/{chat_id}", chat),
+            Route("/metrics", metrics_endpoint(registry)),
+        ],
+        middleware=[Middleware(MetricsMiddleware, metrics=metrics)],
+    )
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://kit") as client:
+        for path in ("/chats/1", "/chats/2", "/chats/boom", "/nowhere", "/metrics"):
+            await client.get(path)
+    value = registry.get_sample_value
+    assert (
+        value("http_requests_total", {"operation": "GET /chats/{chat_id}", "outcome": "200"}) == 2
+    )
+    assert (
+        value("http_requests_total", {"operation": "GET /chats/{chat_id}", "outcome": "500"}) == 1
+    )
+    assert value("http_requests_total", {"operation": "GET unmatched", "outcome": "404"}) == 1
+    assert value("http_request_duration_seconds_count", {"operation": "GET /metrics"}) is None
