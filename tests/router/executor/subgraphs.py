@@ -178,6 +178,7 @@ class RecordingApp:
 
     app: Any
     requests: list[dict[str, Any]] = field(default_factory=list)
+    headers: list[dict[str, str]] = field(default_factory=list)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -191,6 +192,7 @@ class RecordingApp:
             more = message.get("more_body", False)
         body = b"".join(chunks)
         self.requests.append(orjson.loads(body))
+        self.headers.append({k.decode(): v.decode() for k, v in scope["headers"]})
         replayed = False
 
         async def replay() -> dict[str, Any]:
