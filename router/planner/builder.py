@@ -176,24 +176,21 @@ class GroupBuilder:
         if not frag.directives or pos.rep is not None:
             return pos
         wrapper = (frag.directives, frag.variables)
-        pos.group.variables |= frag.variables
-        cur = pos.cur.add_fragment(None, frag.directives)
+        cur = pos.cur.add_fragment(None, frag.directives, frag.variables)
         return replace(pos, cur=cur, wrappers=(*pos.wrappers, wrapper))
 
     def _wrap(self, group: FetchGroup, base: OutSet, wrappers: tuple[Wrapper, ...]) -> OutSet:
         cur = base
         for directives, variables in wrappers:
-            group.variables |= variables
-            cur = cur.add_fragment(None, directives)
+            cur = cur.add_fragment(None, directives, variables)
         return cur
 
     def _add_local(self, pos: Pos, sel: QField) -> None:
         group = pos.group
         composite = bool(sel.selections)
         out = (pos.obj if pos.rep is not None else pos.cur).add_field(
-            sel.name, sel.alias, sel.args, sel.directives, composite
+            sel.name, sel.alias, sel.args, sel.directives, composite, sel.variables
         )
-        group.variables |= sel.variables
         self._touch(group)
         child_rep: dict[str, RepField] | None = None
         if pos.rep is not None:

@@ -51,7 +51,6 @@ class FetchGroup:
     requires: dict[str, dict[str, RepField]] = field(default_factory=dict)
     input_rewrites: list[ValueSetter] = field(default_factory=list)
     deps: set[FetchGroup] = field(default_factory=set)
-    variables: set[str] = field(default_factory=set)
 
     def entity_set(self, type_name: str) -> OutSet:
         """The selections under ``... on type_name`` of ``_entities``."""
@@ -70,8 +69,8 @@ class FetchGroup:
     def is_empty(self) -> bool:
         """True when nothing was selected (the group is then dropped)."""
         if self.entity:
-            return not any(self.entity_sets.values())
-        return not self.root
+            return not any(s.has_fields() for s in self.entity_sets.values())
+        return not self.root.has_fields()
 
     def to_node(
         self,
@@ -80,14 +79,19 @@ class FetchGroup:
         definitions: dict[str, VariableDefinitionNode],
     ) -> FetchNode:
         """The fetch node with its printed operation."""
-        used = [name for name in definitions if name in self.variables]
+        variables: set[str] = set()
+        for selections in self.entity_sets.values() if self.entity else (self.root,):
+            selections.collect_variables(variables)
+        used = [name for name in definitions if name in variables]
         var_defs = [_print_definition(definitions[name]) for name in used]
         head: str = kind if not self.entity else "query"
         if operation_name:
             head += " " + operation_name
         if self.entity:
             var_defs.insert(0, "$representations:[_Any!]!")
-            body = "".join(f"...on {t}{s.print()}" for t, s in self.entity_sets.items() if s)
+            body = "".join(
+                f"...on {t}{s.print()}" for t, s in self.entity_sets.items() if s.has_fields()
+            )
             selection = "{_entities(representations:$representations){" + body + "}}"
         else:
             selection = self.root.print()

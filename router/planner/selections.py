@@ -171,6 +171,7 @@ class OutField:
     args: str
     directives: str
     children: OutSet | None = None
+    variables: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True)
@@ -180,6 +181,7 @@ class OutFragment:
     type_condition: str | None
     directives: str
     children: OutSet
+    variables: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True)
@@ -190,23 +192,32 @@ class OutSet:
     reserved: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def add_field(
-        self, name: str, alias: str | None, args: str, directives: str, composite: bool
+        self,
+        name: str,
+        alias: str | None,
+        args: str,
+        directives: str,
+        composite: bool,
+        variables: frozenset[str] = frozenset(),
     ) -> OutField:
         """The field with this response key and directives, created when missing."""
         key = ("f", alias or name, directives)
         found = self.items.get(key)
         if found is None:
-            found = OutField(name, alias, args, directives, OutSet() if composite else None)
+            children = OutSet() if composite else None
+            found = OutField(name, alias, args, directives, children, variables)
             self.items[key] = found
         assert isinstance(found, OutField)
         return found
 
-    def add_fragment(self, type_condition: str | None, directives: str) -> OutSet:
+    def add_fragment(
+        self, type_condition: str | None, directives: str, variables: frozenset[str] = frozenset()
+    ) -> OutSet:
         """The children of the inline fragment with this condition and directives."""
         key = ("i", type_condition or "", directives)
         found = self.items.get(key)
         if found is None:
-            found = OutFragment(type_condition, directives, OutSet())
+            found = OutFragment(type_condition, directives, OutSet(), variables)
             self.items[key] = found
         assert isinstance(found, OutFragment)
         return found.children
@@ -226,10 +237,29 @@ class OutSet:
                 head = f"{item.alias}:{item.name}" if item.alias else item.name
                 body = item.children.print() if item.children is not None else ""
                 parts.append(head + item.args + item.directives + body)
-            else:
+            elif item.children.has_fields():
+                # Fragments whose fields all went to other fetches are dropped.
                 cond = f"...on {item.type_condition}" if item.type_condition else "..."
                 parts.append(cond + item.directives + item.children.print())
-        return "{" + " ".join(parts) + "}"
+        # A composite field must select something even when every child moved elsewhere.
+        return "{" + (" ".join(parts) or "__typename") + "}"
+
+    def collect_variables(self, into: set[str]) -> None:
+        """Adds the variables used by what ``print`` writes."""
+        for item in self.items.values():
+            if isinstance(item, OutField):
+                into |= item.variables
+                if item.children is not None:
+                    item.children.collect_variables(into)
+            elif item.children.has_fields():
+                into |= item.variables
+                item.children.collect_variables(into)
+
+    def has_fields(self) -> bool:
+        """Whether any field is selected here or in nested fragments."""
+        return any(
+            isinstance(item, OutField) or item.children.has_fields() for item in self.items.values()
+        )
 
     def __bool__(self) -> bool:
         return bool(self.items)

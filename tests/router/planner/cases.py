@@ -56,6 +56,14 @@ CASES: dict[str, tuple[str, str, frozenset[str]]] = {
         fragment R on Review { body author { ... on User { name } } }""",
         NO_LABELS,
     ),
+    "shop_condition_fragment_moved_to_other_fetch": (
+        "shop",
+        """query ($skip: Boolean!) {
+          me { id ... on User @skip(if: $skip) { name } ...Extra @include(if: $skip) }
+        }
+        fragment Extra on User { reviews { id } }""",
+        NO_LABELS,
+    ),
     "shop_mutations_in_order": (
         "shop",
         """mutation M($upc: String!) {
