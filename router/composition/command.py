@@ -29,7 +29,9 @@ async def fetch_sdl(name: str, transport: SubgraphTransport) -> str:
     service = (response.get("data") or {}).get("_service") or {}
     sdl = service.get("sdl")
     if not isinstance(sdl, str):
-        raise _unavailable(name, f"no _service.sdl in the response (errors: {response.get('errors')})")
+        raise _unavailable(
+            name, f"no _service.sdl in the response (errors: {response.get('errors')})"
+        )
     return sdl
 
 
@@ -113,7 +115,10 @@ def run_compose(args: argparse.Namespace) -> int:
         for issue in error.issues:
             print(f"  - {issue}", file=sys.stderr)
         return 1
-    for path, text in ((Path(args.output), composed.supergraph_sdl), (Path(args.api_schema), composed.api_schema_sdl)):
+    for path, text in (
+        (Path(args.output), composed.supergraph_sdl),
+        (Path(args.api_schema), composed.api_schema_sdl),
+    ):
         state = "written" if write_if_changed(path, text) else "unchanged"
         print(f"{path}: {state}")
     return 0

@@ -67,7 +67,9 @@ def _spec_links(subgraphs: list[Subgraph]) -> tuple[list[str], dict[str, str], d
     return links, defs, types
 
 
-def _composed_links(subgraphs: list[Subgraph]) -> tuple[list[str], dict[str, str], list[CompositionIssue]]:
+def _composed_links(
+    subgraphs: list[Subgraph],
+) -> tuple[list[str], dict[str, str], list[CompositionIssue]]:
     """`@link`s and definitions for `@composeDirective` directives."""
     by_identity: dict[str, tuple[str, list[str]]] = {}
     defs: dict[str, str] = {}
@@ -77,7 +79,13 @@ def _composed_links(subgraphs: list[Subgraph]) -> tuple[list[str], dict[str, str
             link = next((ln for ln in subgraph.links if name in ln.imports.values()), None)
             definition = subgraph.directive_defs.get(name)
             if link is None or definition is None:
-                issues.append(CompositionIssue("DIRECTIVE_COMPOSITION_ERROR", f'Directive "@{name}" in subgraph "{subgraph.name}" cannot be composed because it is not a member of a core feature'))
+                issues.append(
+                    CompositionIssue(
+                        "DIRECTIVE_COMPOSITION_ERROR",
+                        f'Directive "@{name}" in subgraph "{subgraph.name}" cannot be composed '
+                        "because it is not a member of a core feature",
+                    )
+                )
                 continue
             identity = _VERSION.sub("", link.url)
             url, names = by_identity.get(identity, (link.url, []))
@@ -86,7 +94,9 @@ def _composed_links(subgraphs: list[Subgraph]) -> tuple[list[str], dict[str, str
             by_identity[identity] = (url, names + ([name] if name not in names else []))
             defs.setdefault(name, print_directive_def(definition))
     links = [
-        f'@link(url: {gql_string(url)}, import: [' + ", ".join(gql_string("@" + n) for n in names) + "])"
+        f"@link(url: {gql_string(url)}, import: ["
+        + ", ".join(gql_string("@" + n) for n in names)
+        + "])"
         for url, names in by_identity.values()
     ]
     return links, defs, issues
@@ -99,7 +109,8 @@ def _version(url: str) -> tuple[int, int]:
 
 def _graph_enum(merger: Merger) -> str:
     values = [
-        f"  {merger.graphs[s.name]} @join__graph(name: {gql_string(s.name)}, url: {gql_string(s.url)})"
+        f"  {merger.graphs[s.name]} @join__graph(name: {gql_string(s.name)}, url: "
+        f"{gql_string(s.url)})"
         for s in merger.subgraphs
     ]
     return "enum join__Graph {\n" + "\n".join(values) + "\n}"
@@ -110,12 +121,35 @@ def _print(merger: Merger, types: dict[str, SType]) -> tuple[str, list[Compositi
     version = join_version([s.fed_version for s in subgraphs])
     spec_links, spec_defs, spec_types = _spec_links(subgraphs)
     composed_links, composed_defs, issues = _composed_links(subgraphs)
-    links = ['@link(url: "https://specs.apollo.dev/link/v1.0")', f'@link(url: "https://specs.apollo.dev/join/v{version}", for: EXECUTION)']
-    directive_defs = {**join_directives(version), "link": LINK_DIRECTIVE, **spec_defs, **composed_defs}
-    type_defs = {**join_types(version), "join__Graph": _graph_enum(merger), **LINK_TYPES, **spec_types}
+    links = [
+        '@link(url: "https://specs.apollo.dev/link/v1.0")',
+        f'@link(url: "https://specs.apollo.dev/join/v{version}", for: EXECUTION)',
+    ]
+    directive_defs = {
+        **join_directives(version),
+        "link": LINK_DIRECTIVE,
+        **spec_defs,
+        **composed_defs,
+    }
+    type_defs = {
+        **join_types(version),
+        "join__Graph": _graph_enum(merger),
+        **LINK_TYPES,
+        **spec_types,
+    }
     type_defs.update({name: print_type(stype) for name, stype in types.items()})
-    roots = [(op, name) for op, name in (("query", "Query"), ("mutation", "Mutation"), ("subscription", "Subscription")) if name in types]
-    return print_supergraph(links + spec_links + composed_links, roots, directive_defs, type_defs), issues
+    roots = [
+        (op, name)
+        for op, name in (
+            ("query", "Query"),
+            ("mutation", "Mutation"),
+            ("subscription", "Subscription"),
+        )
+        if name in types
+    ]
+    return print_supergraph(
+        links + spec_links + composed_links, roots, directive_defs, type_defs
+    ), issues
 
 
 def compose(subgraphs: list[SubgraphSchema]) -> Composed:
@@ -123,7 +157,11 @@ def compose(subgraphs: list[SubgraphSchema]) -> Composed:
     issues: list[CompositionIssue] = []
     names = [s.name for s in subgraphs]
     for name in sorted({n for n in names if names.count(n) > 1}):
-        issues.append(CompositionIssue("INVALID_SUBGRAPH_NAME", f'Subgraph name "{name}" is used more than once'))
+        issues.append(
+            CompositionIssue(
+                "INVALID_SUBGRAPH_NAME", f'Subgraph name "{name}" is used more than once'
+            )
+        )
     if not subgraphs:
         issues.append(CompositionIssue("NO_SUBGRAPHS", "No subgraphs to compose"))
     parsed: list[Subgraph] = []
@@ -147,5 +185,11 @@ def compose(subgraphs: list[SubgraphSchema]) -> Composed:
     try:
         build_api_schema(sdl)
     except (GraphQLError, TypeError) as error:
-        raise CompositionError([CompositionIssue("INVALID_GRAPHQL", f"The composed supergraph is not a valid schema: {error}")]) from None
+        raise CompositionError(
+            [
+                CompositionIssue(
+                    "INVALID_GRAPHQL", f"The composed supergraph is not a valid schema: {error}"
+                )
+            ]
+        ) from None
     return Composed(sdl, api_schema_sdl(sdl))

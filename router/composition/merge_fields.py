@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from graphql import ValueNode, print_ast
+
 from router.composition.merge import MergeBase, Sources
 from router.composition.merge_support import is_strict_subtype, merge_description, subgraph_list
 from router.composition.model import Argument, Field, named_type
@@ -86,8 +88,10 @@ class FieldMerger(MergeBase):
                     missing = [self.subgraphs[i].name for i, f in fields if name not in f.args]
                     self.error(
                         "REQUIRED_ARGUMENT_MISSING_IN_SOME_SUBGRAPH",
-                        f'Argument "{coordinate}" is required in some subgraphs but does not appear in'
-                        f" all subgraphs: it is required in {subgraph_list([self.subgraphs[i].name for i in required])}"
+                        f'Argument "{coordinate}" is required in some subgraphs but does not '
+                        "appear in"
+                        " all subgraphs: it is required in "
+                        f"{subgraph_list([self.subgraphs[i].name for i in required])}"
                         f" but does not appear in {subgraph_list(missing)}",
                     )
                 continue
@@ -110,15 +114,15 @@ class FieldMerger(MergeBase):
         return result
 
     def merge_default(
-        self, coordinate: str, kind: str, defaults: list[tuple[int, object]]
-    ) -> object:
-        from graphql import print_ast
-
-        printed = [(i, print_ast(d) if d is not None else None) for i, d in defaults]  # type: ignore[arg-type]
+        self, coordinate: str, kind: str, defaults: list[tuple[int, ValueNode | None]]
+    ) -> ValueNode | None:
+        """The common default value; differing defaults are an error, a missing one drops it."""
+        printed = [(i, print_ast(d) if d is not None else None) for i, d in defaults]
         values = {p for _, p in printed if p is not None}
         if len(values) > 1:
             detail = "; ".join(
-                f'{"default value " + p if p else "no default value"} in subgraph "{self.subgraphs[i].name}"'
+                f"{'default value ' + p if p else 'no default value'} in subgraph "
+                f'"{self.subgraphs[i].name}"'
                 for i, p in printed
             )
             code = (
@@ -128,7 +132,8 @@ class FieldMerger(MergeBase):
             )
             self.error(
                 code,
-                f'{kind} "{coordinate}" has incompatible default values across subgraphs: it has {detail}',
+                f'{kind} "{coordinate}" has incompatible default values across subgraphs: it has '
+                f"{detail}",
             )
         if values and any(p is None for _, p in printed):
             return None
@@ -145,12 +150,15 @@ class FieldMerger(MergeBase):
             if f.override == me:
                 self.error(
                     "OVERRIDE_FROM_SELF_ERROR",
-                    f'Source and destination subgraphs "{me}" are the same for overridden field "{owner}"',
+                    f'Source and destination subgraphs "{me}" are the same for overridden field '
+                    f'"{owner}"',
                 )
             elif f.override in overriding:
                 self.error(
                     "OVERRIDE_SOURCE_HAS_OVERRIDE",
-                    f'Field "{owner}" on subgraph "{me}" is also marked with directive @override in subgraph "{f.override}". Only one @override directive is allowed per field.',
+                    f'Field "{owner}" on subgraph "{me}" is also marked with directive @override '
+                    f'in subgraph "{f.override}". Only one @override directive is allowed per '
+                    "field.",
                 )
             elif f.override not in {s.name for s in self.subgraphs}:
                 state.unknown_target.add(idx)
@@ -179,7 +187,11 @@ class FieldMerger(MergeBase):
         else:
             self.error(
                 "OVERRIDE_LABEL_INVALID",
-                f'Invalid @override label "{label}" on field "{owner}" on subgraph "{self.subgraphs[idx].name}": labels must start with a letter and after that may contain alphanumerics, underscores, minuses, colons, periods, or slashes. Alternatively, labels may be of the form "percent(x)" where x is a float between 0-100 inclusive.',
+                f'Invalid @override label "{label}" on field "{owner}" on subgraph '
+                f'"{self.subgraphs[idx].name}": labels must start with a letter and after that '
+                "may contain alphanumerics, underscores, minuses, colons, periods, or slashes. "
+                'Alternatively, labels may be of the form "percent(x)" where x is a float '
+                "between 0-100 inclusive.",
             )
 
     def satisfies_interface(self, idx: int, type_name: str, field_name: str) -> bool:
@@ -198,7 +210,8 @@ class FieldMerger(MergeBase):
         if all(f.external for _, f in fields):
             self.error(
                 "EXTERNAL_MISSING_ON_BASE",
-                f'Field "{coordinate}" is marked @external on all the subgraphs in which it is listed ({subgraph_list([self.subgraphs[i].name for i, _ in fields])}).',
+                f'Field "{coordinate}" is marked @external on all the subgraphs in which it is '
+                f"listed ({subgraph_list([self.subgraphs[i].name for i, _ in fields])}).",
             )
             return
         resolving = [(i, f) for i, f in fields if not f.external]
@@ -224,13 +237,16 @@ class FieldMerger(MergeBase):
             if f.type != dest.type and not is_strict_subtype(f.type, dest.type):
                 self.error(
                     "EXTERNAL_TYPE_MISMATCH",
-                    f'Type of field "{coordinate}" is incompatible across subgraphs (where marked @external): it has type "{dest.type}" in the supergraph but type "{f.type}" in subgraph "{self.subgraphs[idx].name}"',
+                    f'Type of field "{coordinate}" is incompatible across subgraphs (where marked '
+                    f'@external): it has type "{dest.type}" in the supergraph but type "{f.type}" '
+                    f'in subgraph "{self.subgraphs[idx].name}"',
                 )
             for arg in dest.args:
                 if arg not in f.args:
                     self.error(
                         "EXTERNAL_ARGUMENT_MISSING",
-                        f'Field "{coordinate}" is missing argument "{coordinate}({arg}:)" in subgraph "{self.subgraphs[idx].name}" where it is marked @external.',
+                        f'Field "{coordinate}" is missing argument "{coordinate}({arg}:)" in '
+                        f'subgraph "{self.subgraphs[idx].name}" where it is marked @external.',
                     )
 
     def join_fields(
@@ -240,9 +256,8 @@ class FieldMerger(MergeBase):
         needed = not equal or bool(state.used) or bool(state.labels)
         for idx in having:
             f = by_idx.get(idx)
-            if f is None or idx in state.unused:
-                needed = True
-            elif f.external or f.provides is not None or f.requires is not None:
+            plain = f is not None and not (f.external or f.provides or f.requires)
+            if not plain or idx in state.unused:
                 needed = True
         if not needed:
             return []
@@ -290,10 +305,17 @@ class FieldMerger(MergeBase):
             hint = ""
             unknown = [i for i in state.unknown_target if self.subgraphs[i].name in non_shareable]
             if unknown:
-                hint = f' (please note that "{coordinate}" has an @override directive in "{self.subgraphs[unknown[0]].name}" that targets an unknown subgraph so this could be due to misspelling the @override(from:) argument)'
+                culprit = self.subgraphs[unknown[0]].name
+                hint = (
+                    f' (please note that "{coordinate}" has an @override directive in "{culprit}"'
+                    " that targets an unknown subgraph so this could be due to misspelling the"
+                    " @override(from:) argument)"
+                )
             self.error(
                 "INVALID_FIELD_SHARING",
-                f'Non-shareable field "{coordinate}" is resolved from multiple subgraphs: it is resolved from {subgraph_list(resolving)} and defined as non-shareable in {which}{hint}',
+                f'Non-shareable field "{coordinate}" is resolved from multiple subgraphs: it is '
+                f"resolved from {subgraph_list(resolving)} and defined as non-shareable in "
+                f"{which}{hint}",
             )
 
     def fed1_shareable(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from router.composition.merge import Sources
 from router.composition.merge_fields import FieldMerger
 from router.composition.merge_support import merge_description, subgraph_list
@@ -41,7 +43,10 @@ class Merger(FieldMerger):
         for name in by_kind.get("enum", []):
             self.merge_common(name, self.merge_enum)
         if "Query" not in self.types:
-            self.error("NO_QUERIES", "No queries found in any subgraph: a supergraph must have a query root type.")
+            self.error(
+                "NO_QUERIES",
+                "No queries found in any subgraph: a supergraph must have a query root type.",
+            )
         self.add_interface_object_fields()
         return self.types
 
@@ -56,28 +61,44 @@ class Merger(FieldMerger):
             self.all_sources[name] = sources
             kinds = {_kind(t.kind, t.interface_object) for _, t in sources.items}
             if len(kinds) > 1:
-                detail = "; ".join(f'{_kind(t.kind, t.interface_object)} in subgraph "{self.subgraphs[i].name}"' for i, t in sources.items)
-                self.error("TYPE_KIND_MISMATCH", f'Type "{name}" has mismatched kind: it is defined as {detail}')
+                detail = "; ".join(
+                    f'{_kind(t.kind, t.interface_object)} in subgraph "{self.subgraphs[i].name}"'
+                    for i, t in sources.items
+                )
+                self.error(
+                    "TYPE_KIND_MISMATCH",
+                    f'Type "{name}" has mismatched kind: it is defined as {detail}',
+                )
             first = sources.items[0][1]
             self.types[name] = SType(name, _kind(first.kind, first.interface_object))
         for name, sources in self.all_sources.items():
             if all(t.interface_object for _, t in sources.items):
-                self.error("INTERFACE_OBJECT_USAGE_ERROR", f'Type "{name}" is declared with @interfaceObject in all the subgraphs in which it is defined (it is defined in {subgraph_list([self.subgraphs[i].name for i, _ in sources.items])} but should be defined as an interface in at least one subgraph)')
+                self.error(
+                    "INTERFACE_OBJECT_USAGE_ERROR",
+                    f'Type "{name}" is declared with @interfaceObject in all the subgraphs in '
+                    "which it is defined (it is defined in "
+                    f"{subgraph_list([self.subgraphs[i].name for i, _ in sources.items])} but "
+                    "should be defined as an interface in at least one subgraph)",
+                )
 
     def merge_implements(self, stype: SType, sources: Sources) -> None:
         for idx, typedef in sources.items:
             for iface in typedef.interfaces:
-                stype.directives.append(directive("join__implements", graph=self.graph(idx), interface=gql_string(iface)))
+                stype.directives.append(
+                    directive(
+                        "join__implements", graph=self.graph(idx), interface=gql_string(iface)
+                    )
+                )
                 if iface not in stype.interfaces:
                     stype.interfaces.append(iface)
 
-    def merge_common(self, name: str, body: object) -> None:
+    def merge_common(self, name: str, body: Callable[[SType, Sources], None]) -> None:
         stype, sources = self.types[name], self.all_sources[name]
         stype.description = merge_description([t.description for _, t in sources.items])
         stype.directives += self.join_type(sources)
         per_source = sources.directives()
         stype.directives += self.inaccessible(per_source)
-        body(stype, sources)  # type: ignore[operator]
+        body(stype, sources)
         stype.directives += self.merged_directives(per_source, stype.kind == "interface")
 
     def merge_by_kind(self, stype: SType, sources: Sources) -> None:
@@ -104,7 +125,11 @@ class Merger(FieldMerger):
         for member in stype.members:
             for idx, typedef in sources.items:
                 if member in typedef.members:
-                    stype.directives.append(directive("join__unionMember", graph=self.graph(idx), member=gql_string(member)))
+                    stype.directives.append(
+                        directive(
+                            "join__unionMember", graph=self.graph(idx), member=gql_string(member)
+                        )
+                    )
 
     def merge_enum(self, stype: SType, sources: Sources) -> None:
         usage = self.enum_usage.get(stype.name, {"output"})
@@ -116,17 +141,32 @@ class Merger(FieldMerger):
             per_source = [v.directives for _, v in present]
             value = SEnumValue(name, merge_description([v.description for _, v in present]))
             value.directives = self.inaccessible(per_source)
-            value.directives += [directive("join__enumValue", graph=self.graph(i)) for i, _ in present]
+            value.directives += [
+                directive("join__enumValue", graph=self.graph(i)) for i, _ in present
+            ]
             value.directives += self.merged_directives(per_source, False)
             missing = [self.subgraphs[i].name for i, t in sources.items if name not in t.values]
             if missing and "@inaccessible" not in value.directives and "input" in usage:
                 if "output" in usage:
                     examples = self.enum_examples[stype.name]
-                    self.error("ENUM_VALUE_MISMATCH", f'Enum type "{stype.name}" is used as both input type (for example, as type of "{examples["input"]}") and output type (for example, as type of "{examples["output"]}"), but value "{name}" is not defined in all the subgraphs defining "{stype.name}": "{name}" is defined in {subgraph_list([self.subgraphs[i].name for i, _ in present])} but not in {subgraph_list(missing)}')
+                    self.error(
+                        "ENUM_VALUE_MISMATCH",
+                        f'Enum type "{stype.name}" is used as both input type (for example, as '
+                        f'type of "{examples["input"]}") and output type (for example, as type of '
+                        f'"{examples["output"]}"), but value "{name}" is not defined in all the '
+                        f'subgraphs defining "{stype.name}": "{name}" is defined in '
+                        f"{subgraph_list([self.subgraphs[i].name for i, _ in present])} but not "
+                        f"in {subgraph_list(missing)}",
+                    )
                 continue
             stype.values[name] = value
         if not stype.values:
-            self.error("EMPTY_MERGED_ENUM_TYPE", f'None of the values of enum type "{stype.name}" are defined consistently in all the subgraphs defining that type. As only values common to all subgraphs are merged, this would result in an empty type.')
+            self.error(
+                "EMPTY_MERGED_ENUM_TYPE",
+                f'None of the values of enum type "{stype.name}" are defined consistently in all '
+                "the subgraphs defining that type. As only values common to all subgraphs are "
+                "merged, this would result in an empty type.",
+            )
 
     def merge_input(self, stype: SType, sources: Sources) -> None:
         names: list[str] = []
@@ -138,20 +178,46 @@ class Merger(FieldMerger):
             per_source = [f.directives for _, f in present]
             dest = SField(name, description=merge_description([f.description for _, f in present]))
             dest.directives = self.inaccessible(per_source)
-            dest.type, equal = self.merge_type_ref([f.type for _, f in present], coordinate, True, [i for i, _ in present])
+            dest.type, equal = self.merge_type_ref(
+                [f.type for _, f in present], coordinate, True, [i for i, _ in present]
+            )
             missing = [self.subgraphs[i].name for i, t in sources.items if name not in t.fields]
             if not equal or missing:
-                dest.directives += [directive("join__field", graph=self.graph(i), type=None if equal else gql_string(f.type)) for i, f in present]
-            dest.default = self.merge_default(coordinate, "Input field", [(i, f.default) for i, f in present])  # type: ignore[assignment]
+                dest.directives += [
+                    directive(
+                        "join__field",
+                        graph=self.graph(i),
+                        type=None if equal else gql_string(f.type),
+                    )
+                    for i, f in present
+                ]
+            dest.default = self.merge_default(
+                coordinate, "Input field", [(i, f.default) for i, f in present]
+            )
             dest.directives += self.merged_directives(per_source, False)
             if missing and "@inaccessible" not in dest.directives:
-                required = [self.subgraphs[i].name for i, f in present if f.type.endswith("!") and f.default is None]
+                required = [
+                    self.subgraphs[i].name
+                    for i, f in present
+                    if f.type.endswith("!") and f.default is None
+                ]
                 if required:
-                    self.error("REQUIRED_INPUT_FIELD_MISSING_IN_SOME_SUBGRAPH", f'Input object field "{coordinate}" is required in some subgraphs but does not appear in all subgraphs: it is required in {subgraph_list(required)} but does not appear in {subgraph_list(missing)}')
+                    self.error(
+                        "REQUIRED_INPUT_FIELD_MISSING_IN_SOME_SUBGRAPH",
+                        f'Input object field "{coordinate}" is required in some subgraphs but '
+                        "does not appear in all subgraphs: it is required in "
+                        f"{subgraph_list(required)} but does not appear in "
+                        f"{subgraph_list(missing)}",
+                    )
                 continue
             stype.fields[name] = dest
         if not stype.fields:
-            self.error("EMPTY_MERGED_INPUT_TYPE", f'None of the fields of input object type "{stype.name}" are consistently defined in all the subgraphs defining that type. As only fields common to all subgraphs are merged, this would result in an empty type.')
+            self.error(
+                "EMPTY_MERGED_INPUT_TYPE",
+                f'None of the fields of input object type "{stype.name}" are consistently defined '
+                "in all the subgraphs defining that type. As only fields common to all subgraphs "
+                "are merged, this would result in an empty type.",
+            )
 
     def add_interface_object_fields(self) -> None:
         """Implementations gain the fields an @interfaceObject adds to their interface."""
@@ -166,12 +232,19 @@ class Merger(FieldMerger):
                     if name in stype.fields or not self.provided_by_interface_object(iface, name):
                         continue
                     copied = SField(name, ifield.type, dict(ifield.args), ifield.description)
-                    copied.directives = [d for d in ifield.directives if not d.startswith("@join__")] + ["@join__field"]
+                    copied.directives = [
+                        d for d in ifield.directives if not d.startswith("@join__")
+                    ] + ["@join__field"]
                     stype.fields[name] = copied
 
     def provided_by_interface_object(self, iface: str, name: str) -> bool:
         for subgraph in self.subgraphs:
             typedef = subgraph.types.get(iface)
-            if typedef is not None and typedef.interface_object and name in typedef.fields and not typedef.fields[name].external:
+            if (
+                typedef is not None
+                and typedef.interface_object
+                and name in typedef.fields
+                and not typedef.fields[name].external
+            ):
                 return True
         return False

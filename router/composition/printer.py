@@ -78,7 +78,12 @@ def print_fields(fields: Sequence[SField]) -> str:
     lines = []
     for i, f in enumerate(fields):
         head = f"{f.name}{print_args(list(f.args.values()), INDENT)}: {f.type}{_default(f.default)}"
-        lines.append(description(f.description, INDENT, i == 0) + INDENT + head + applied_inline(f.directives))
+        lines.append(
+            description(f.description, INDENT, i == 0)
+            + INDENT
+            + head
+            + applied_inline(f.directives)
+        )
     return "{\n" + "\n".join(lines) + "\n}" if lines else ""
 
 
@@ -92,7 +97,10 @@ def print_type(stype: SType) -> str:
         return f"{head}union {stype.name}{applied_block(stype.directives, bool(members))}{members}"
     if stype.kind == "enum":
         values = [
-            description(v.description, INDENT, i == 0) + INDENT + v.name + applied_inline(v.directives)
+            description(v.description, INDENT, i == 0)
+            + INDENT
+            + v.name
+            + applied_inline(v.directives)
             for i, v in enumerate(stype.values.values())
         ]
         body = "{\n" + "\n".join(values) + "\n}" if values else ""
@@ -118,7 +126,9 @@ def print_directive_def(definition: DirectiveDef) -> str:
 
 
 def _as_sarg(arg: Argument) -> SArg:
-    return SArg(arg.name, arg.type, arg.default, arg.description, [a.printed() for a in arg.directives])
+    return SArg(
+        arg.name, arg.type, arg.default, arg.description, [a.printed() for a in arg.directives]
+    )
 
 
 def print_schema_block(links: Sequence[str], roots: Sequence[tuple[str, str]]) -> str:

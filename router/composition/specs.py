@@ -17,7 +17,8 @@ LINK_TYPES = {
     "link__Import": "scalar link__Import",
     "link__Purpose": (
         "enum link__Purpose {\n"
-        '  """\n  `SECURITY` features provide metadata necessary to securely resolve fields.\n  """\n'
+        '  """\n  `SECURITY` features provide metadata necessary to securely resolve fields.\n  '
+        '"""\n'
         "  SECURITY\n\n"
         '  """\n  `EXECUTION` features provide metadata necessary for operation execution.\n  """\n'
         "  EXECUTION\n}"
@@ -46,7 +47,8 @@ def join_directives(version: str) -> dict[str, str]:
     if version >= "0.5":
         field_args += ", contextArguments: [join__ContextArgument!]"
     defs = {
-        "join__enumValue": "directive @join__enumValue(graph: join__Graph!) repeatable on ENUM_VALUE",
+        "join__enumValue": "directive @join__enumValue(graph: join__Graph!) repeatable on"
+        " ENUM_VALUE",
         "join__field": f"directive @join__field({field_args}) repeatable on FIELD_DEFINITION"
         " | INPUT_FIELD_DEFINITION",
         "join__graph": "directive @join__graph(name: String!, url: String!) on ENUM_VALUE",
@@ -61,7 +63,8 @@ def join_directives(version: str) -> dict[str, str]:
     if version >= "0.4":
         defs["join__directive"] = (
             "directive @join__directive(graphs: [join__Graph!], name: String!, args:"
-            " join__DirectiveArguments) repeatable on SCHEMA | OBJECT | INTERFACE | FIELD_DEFINITION"
+            " join__DirectiveArguments) repeatable on SCHEMA | OBJECT | INTERFACE | "
+            "FIELD_DEFINITION"
         )
     return defs
 
@@ -83,8 +86,20 @@ def join_types(version: str) -> dict[str, str]:
 # canonical directive -> (spec name, version, purpose, definition, extra types)
 SPEC_DIRECTIVES: dict[str, tuple[str, str, str | None, str, dict[str, str]]] = {
     "tag": ("tag", "0.3", None, "", {}),
-    "inaccessible": ("inaccessible", "0.2", "SECURITY", f"directive @inaccessible on {_TAG_LOCATIONS}", {}),
-    "authenticated": ("authenticated", "0.1", "SECURITY", f"directive @authenticated on {_AUTH_LOCATIONS}", {}),
+    "inaccessible": (
+        "inaccessible",
+        "0.2",
+        "SECURITY",
+        f"directive @inaccessible on {_TAG_LOCATIONS}",
+        {},
+    ),
+    "authenticated": (
+        "authenticated",
+        "0.1",
+        "SECURITY",
+        f"directive @authenticated on {_AUTH_LOCATIONS}",
+        {},
+    ),
     "requiresScopes": (
         "requiresScopes",
         "0.1",
@@ -117,6 +132,14 @@ SPEC_DIRECTIVES: dict[str, tuple[str, str, str | None, str, dict[str, str]]] = {
     ),
 }
 # Order in which Apollo's federation spec registers these directives (decides @link order).
-SPEC_ORDER = ("tag", "inaccessible", "authenticated", "requiresScopes", "policy", "cost", "listSize")
+SPEC_ORDER = (
+    "tag",
+    "inaccessible",
+    "authenticated",
+    "requiresScopes",
+    "policy",
+    "cost",
+    "listSize",
+)
 TAG_V02_DEFINITION = f"directive @tag(name: String!) repeatable on {_TAG_LOCATIONS}"
 TAG_V03_DEFINITION = TAG_V02_DEFINITION + " | SCHEMA"

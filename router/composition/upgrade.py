@@ -110,7 +110,8 @@ def _check_field_sets(
                 issues.append(
                     CompositionIssue(
                         "PROVIDES_ON_NON_OBJECT_FIELD",
-                        f'[{subgraph.name}] Invalid @provides directive on {coordinate}: field has type "{field.type}" which is not a Composite Type',
+                        f"[{subgraph.name}] Invalid @provides directive on {coordinate}: field "
+                        f'has type "{field.type}" which is not a Composite Type',
                     )
                 )
                 continue
@@ -136,8 +137,10 @@ def _missing_external(
             issues.append(
                 CompositionIssue(
                     code,
-                    f'[{subgraph.name}] On {where}: field "{ref.type_name}.{ref.field_name}" should not be'
-                    " part of it since it is already provided by this subgraph (it is not marked @external)",
+                    f'[{subgraph.name}] On {where}: field "{ref.type_name}.{ref.field_name}" '
+                    "should not be"
+                    " part of it since it is already provided by this subgraph (it is not marked "
+                    "@external)",
                 )
             )
     return issues

@@ -37,15 +37,29 @@ def _requires_issues(subgraphs: list[Subgraph]) -> list[CompositionIssue]:
                         continue
                     needed = f'"{ref.type_name}.{ref.field_name}"'
                     if not typedef.keys:
-                        issues.append(CompositionIssue(
-                            "SATISFIABILITY_ERROR",
-                            f'[{subgraph.name}] @requires(fields: "{field.requires}") on field "{coordinate}" cannot be satisfied: type "{typedef.name}" has no @key in subgraph "{subgraph.name}", so the router cannot send it the required field {needed} resolved by {subgraph_list([r.name for r in resolvers])}',
-                        ))
-                    elif not any(k.resolvable for r in resolvers for k in r.types[ref.type_name].keys):
-                        issues.append(CompositionIssue(
-                            "SATISFIABILITY_ERROR",
-                            f'[{subgraph.name}] @requires(fields: "{field.requires}") on field "{coordinate}" cannot be satisfied: the required field {needed} is only resolved by {subgraph_list([r.name for r in resolvers])} where "{ref.type_name}" has no resolvable @key',
-                        ))
+                        issues.append(
+                            CompositionIssue(
+                                "SATISFIABILITY_ERROR",
+                                f'[{subgraph.name}] @requires(fields: "{field.requires}") on '
+                                f'field "{coordinate}" cannot be satisfied: type "{typedef.name}" '
+                                f'has no @key in subgraph "{subgraph.name}", so the router cannot '
+                                f"send it the required field {needed} resolved by "
+                                f"{subgraph_list([r.name for r in resolvers])}",
+                            )
+                        )
+                    elif not any(
+                        k.resolvable for r in resolvers for k in r.types[ref.type_name].keys
+                    ):
+                        issues.append(
+                            CompositionIssue(
+                                "SATISFIABILITY_ERROR",
+                                f'[{subgraph.name}] @requires(fields: "{field.requires}") on '
+                                f'field "{coordinate}" cannot be satisfied: the required field '
+                                f"{needed} is only resolved by "
+                                f"{subgraph_list([r.name for r in resolvers])} where "
+                                f'"{ref.type_name}" has no resolvable @key',
+                            )
+                        )
     return issues
 
 
@@ -61,20 +75,47 @@ def _inaccessible_issues(types: dict[str, SType]) -> list[CompositionIssue]:
             continue
         visible = [f for f in stype.fields.values() if not _hidden(f.directives)]
         if stype.fields and not visible:
-            issues.append(CompositionIssue("ONLY_INACCESSIBLE_CHILDREN", f'Type "{stype.name}" is in the API schema but all of its fields are @inaccessible.'))
+            issues.append(
+                CompositionIssue(
+                    "ONLY_INACCESSIBLE_CHILDREN",
+                    f'Type "{stype.name}" is in the API schema but all of its fields are '
+                    "@inaccessible.",
+                )
+            )
         for field in visible:
             target = named_type(field.type)
             if target in hidden_types:
-                issues.append(CompositionIssue("REFERENCED_INACCESSIBLE", f'Type "{target}" is @inaccessible but is referenced by "{stype.name}.{field.name}", which is in the API schema.'))
+                issues.append(
+                    CompositionIssue(
+                        "REFERENCED_INACCESSIBLE",
+                        f'Type "{target}" is @inaccessible but is referenced by '
+                        f'"{stype.name}.{field.name}", which is in the API schema.',
+                    )
+                )
             for arg in field.args.values():
                 arg_type = named_type(arg.type)
                 if _hidden(arg.directives) and arg.type.endswith("!") and arg.default is None:
-                    issues.append(CompositionIssue("REQUIRED_INACCESSIBLE", f'Argument "{stype.name}.{field.name}({arg.name}:)" is @inaccessible but is a required argument of its field.'))
+                    issues.append(
+                        CompositionIssue(
+                            "REQUIRED_INACCESSIBLE",
+                            f'Argument "{stype.name}.{field.name}({arg.name}:)" is @inaccessible '
+                            "but is a required argument of its field.",
+                        )
+                    )
                 elif arg_type in hidden_types and not _hidden(arg.directives):
-                    issues.append(CompositionIssue("REFERENCED_INACCESSIBLE", f'Type "{arg_type}" is @inaccessible but is referenced by "{stype.name}.{field.name}({arg.name}:)", which is in the API schema.'))
+                    issues.append(
+                        CompositionIssue(
+                            "REFERENCED_INACCESSIBLE",
+                            f'Type "{arg_type}" is @inaccessible but is referenced by '
+                            f'"{stype.name}.{field.name}({arg.name}:)", which is in the API '
+                            "schema.",
+                        )
+                    )
     return issues
 
 
-def validate_supergraph(subgraphs: list[Subgraph], types: dict[str, SType]) -> list[CompositionIssue]:
+def validate_supergraph(
+    subgraphs: list[Subgraph], types: dict[str, SType]
+) -> list[CompositionIssue]:
     """Post-merge checks."""
     return _requires_issues(subgraphs) + _inaccessible_issues(types)

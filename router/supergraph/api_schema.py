@@ -14,8 +14,10 @@ from graphql import (
     EnumTypeDefinitionNode,
     EnumTypeExtensionNode,
     GraphQLSchema,
+    ListTypeNode,
     ListValueNode,
     NamedTypeNode,
+    NonNullTypeNode,
     ObjectValueNode,
     SchemaDefinitionNode,
     SchemaExtensionNode,
@@ -92,16 +94,19 @@ def _features(document: DocumentNode) -> _Features:
 
 
 def _is_feature(name: str, features: _Features) -> bool:
-    return name in features.names or name.split("__", 1)[0] in features.prefixes and "__" in name
+    return name in features.names or ("__" in name and name.split("__", 1)[0] in features.prefixes)
 
 
 def _hidden(node: Any, features: _Features) -> bool:
-    return any(d.name.value == features.inaccessible for d in getattr(node, "directives", None) or ())
+    return any(
+        d.name.value == features.inaccessible for d in getattr(node, "directives", None) or ()
+    )
 
 
 def _named(node: TypeNode) -> str:
-    while not isinstance(node, NamedTypeNode):
-        node = node.type  # type: ignore[attr-defined]
+    while isinstance(node, ListTypeNode | NonNullTypeNode):
+        node = node.type
+    assert isinstance(node, NamedTypeNode)
     return node.name.value
 
 
@@ -162,9 +167,11 @@ def _api_document(document: DocumentNode) -> DocumentNode:
             locations = {loc.value for loc in node.locations}
             if locations <= _EXECUTABLE and not _is_feature(node.name.value, features):
                 definitions.append(node)
-        elif isinstance(node, TypeDefinitionNode | TypeExtensionNode):
-            if node.name.value not in removed:
-                definitions.append(_clean_type(node, removed, features))
+        elif (
+            isinstance(node, TypeDefinitionNode | TypeExtensionNode)
+            and node.name.value not in removed
+        ):
+            definitions.append(_clean_type(node, removed, features))
     return DocumentNode(definitions=tuple(definitions))
 
 

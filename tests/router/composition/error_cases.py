@@ -35,7 +35,8 @@ ERROR_CASES = [
         "non_shareable_field_in_two_subgraphs",
         "INVALID_FIELD_SHARING",
         {
-            "accounts": 'type User @key(fields: "id") { id: ID! name: String } type Query { me: User }',
+            "accounts": 'type User @key(fields: "id") { id: ID! name: String } type Query {'
+            " me: User }",
             "reviews": 'type User @key(fields: "id") { id: ID! name: String }',
         },
         ('"User.name"', '"accounts"', '"reviews"', "non-shareable"),
@@ -44,8 +45,10 @@ ERROR_CASES = [
         "conflicting_field_types",
         "FIELD_TYPE_MISMATCH",
         {
-            "accounts": "type Money @shareable { amount: Int } type Query { price: Money @shareable }",
-            "billing": "type Money @shareable { amount: String } type Query { price: Money @shareable }",
+            "accounts": "type Money @shareable { amount: Int }"
+            " type Query { price: Money @shareable }",
+            "billing": "type Money @shareable { amount: String }"
+            " type Query { price: Money @shareable }",
         },
         ('"Money.amount"', '"Int"', '"String"', '"accounts"', '"billing"'),
     ),
@@ -59,7 +62,7 @@ ERROR_CASES = [
         "key_selects_an_interface",
         "KEY_FIELDS_SELECT_INVALID_TYPE",
         {
-            "accounts": 'interface Owner { id: ID! } type Org implements Owner { id: ID! }'
+            "accounts": "interface Owner { id: ID! } type Org implements Owner { id: ID! }"
             ' type User @key(fields: "owner { id }") { owner: Owner! } type Query { me: User }'
         },
         ("[accounts]", '"User.owner"', "interface"),
@@ -68,8 +71,10 @@ ERROR_CASES = [
         "requires_names_a_missing_field",
         "REQUIRES_INVALID_FIELDS",
         {
-            "accounts": 'type User @key(fields: "id") { id: ID! name: String } type Query { me: User }',
-            "greetings": 'type User @key(fields: "id") { id: ID! greeting: String @requires(fields: "nickname") }',
+            "accounts": 'type User @key(fields: "id") { id: ID! name: String } type Query {'
+            " me: User }",
+            "greetings": 'type User @key(fields: "id") { id: ID! greeting: String'
+            ' @requires(fields: "nickname") }',
         },
         ("[greetings]", '"User.greeting"', "nickname"),
     ),
@@ -77,7 +82,8 @@ ERROR_CASES = [
         "requires_a_field_not_marked_external",
         "REQUIRES_FIELDS_MISSING_EXTERNAL",
         {
-            "accounts": 'type User @key(fields: "id") { id: ID! name: String @shareable } type Query { me: User }',
+            "accounts": 'type User @key(fields: "id") { id: ID! name: String @shareable }'
+            " type Query { me: User }",
             "greetings": 'type User @key(fields: "id") { id: ID! name: String @shareable'
             ' greeting: String @requires(fields: "name") }',
         },
@@ -98,9 +104,11 @@ ERROR_CASES = [
         "provides_a_field_not_marked_external",
         "PROVIDES_FIELDS_MISSING_EXTERNAL",
         {
-            "accounts": 'type User @key(fields: "id") { id: ID! name: String @shareable } type Query { me: User }',
+            "accounts": 'type User @key(fields: "id") { id: ID! name: String @shareable }'
+            " type Query { me: User }",
             "reviews": 'type User @key(fields: "id") { id: ID! name: String @shareable }'
-            ' type Review { author: User @provides(fields: "name") } type Query { reviews: [Review] }',
+            ' type Review { author: User @provides(fields: "name") } type Query '
+            "{ reviews: [Review] }",
         },
         ("[reviews]", '"Review.author"', '"User.name"'),
     ),
@@ -127,7 +135,8 @@ ERROR_CASES = [
         "required_input_field_missing_in_a_subgraph",
         "REQUIRED_INPUT_FIELD_MISSING_IN_SOME_SUBGRAPH",
         {
-            "chats": "input Page { first: Int! after: String } type Query { chats(page: Page): Int }",
+            "chats": "input Page { first: Int! after: String }"
+            " type Query { chats(page: Page): Int }",
             "mates": "input Page { after: String } type Query { mates(page: Page): Int }",
         },
         ('"Page.first"', '"chats"', '"mates"'),
@@ -191,7 +200,8 @@ ERROR_CASES = [
         "federation1_value_field_against_non_shareable_federation2_field",
         "INVALID_FIELD_SHARING",
         {
-            "legacy": '#fed1\ntype User @key(fields: "id") { id: ID! name: String } type Query { me: User }',
+            "legacy": '#fed1\ntype User @key(fields: "id") { id: ID! name: String } type'
+            " Query { me: User }",
             "modern": 'type User @key(fields: "id") { id: ID! name: String }',
         },
         ('"User.name"', '"modern"'),

@@ -20,7 +20,15 @@ APOLLO_SUPERGRAPHS = {
 @pytest.mark.parametrize("case", APOLLO_SUPERGRAPHS.values(), ids=APOLLO_SUPERGRAPHS.keys())
 def test_apollo_composed_supergraph_loads_without_join_or_link(case: str) -> None:
     sdl = api_schema_sdl(case_file(case, "supergraph.graphql"))
-    for machinery in ("join__", "link__", "@link", "@join", "@inaccessible", "@tag", "@authenticated"):
+    for machinery in (
+        "join__",
+        "link__",
+        "@link",
+        "@join",
+        "@inaccessible",
+        "@tag",
+        "@authenticated",
+    ):
         assert machinery not in sdl
     assert build_schema(sdl).query_type is not None
 
@@ -65,7 +73,8 @@ directive @hidden on FIELD_DEFINITION | OBJECT
 
 directive @join__graph(name: String!, url: String!) on ENUM_VALUE
 
-directive @link(url: String, as: String, for: link__Purpose, import: [link__Import]) repeatable on SCHEMA
+directive @link(url: String, as: String, for: link__Purpose, import: [link__Import])
+  repeatable on SCHEMA
 
 enum join__Graph {
   A @join__graph(name: "a", url: "http://a")

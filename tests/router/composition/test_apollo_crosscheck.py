@@ -50,9 +50,7 @@ def test_supergraph_equals_pinned_apollo_composition(case: str) -> None:
     assert compose(case_subgraphs(case)).supergraph_sdl == apollo["supergraph"]
 
 
-@pytest.mark.parametrize(
-    "case", [c for c in ERROR_CASES if c.apollo_agrees], ids=lambda c: c.id
-)
+@pytest.mark.parametrize("case", [c for c in ERROR_CASES if c.apollo_agrees], ids=lambda c: c.id)
 def test_apollo_rejects_the_same_subgraphs_with_the_same_code(case: Any) -> None:
     apollo = apollo_results()[f"error:{case.id}"]
     with pytest.raises(CompositionError) as raised:

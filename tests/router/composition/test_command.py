@@ -36,9 +36,10 @@ def test_compose_writes_supergraph_and_api_schema_then_nothing_changes(
     supergraph = Path(args.output).read_text()
     expected = (Path(__file__).parent / "strawberry_supergraph.graphql").read_text()
     assert supergraph == expected + "\n"
-    assert "type Query {\n  me: User\n  chats(order: Order = null): [Chat!]!\n}" in Path(
-        args.api_schema
-    ).read_text()
+    assert (
+        "type Query {\n  me: User\n  chats(order: Order = null): [Chat!]!\n}"
+        in Path(args.api_schema).read_text()
+    )
     assert "written" in capsys.readouterr().out
     assert run_compose(args) == 0
     assert capsys.readouterr().out.count("unchanged") == 2
@@ -49,7 +50,10 @@ def test_composition_errors_are_printed_and_exit_code_is_one(
 ) -> None:
     args = _args(
         tmp_path,
-        {"accounts": f"module: {MODULE}:accounts_app", "users": f"module: {MODULE}:conflicting_app"},
+        {
+            "accounts": f"module: {MODULE}:accounts_app",
+            "users": f"module: {MODULE}:conflicting_app",
+        },
     )
     assert run_compose(args) == 1
     err = capsys.readouterr().err
@@ -57,7 +61,9 @@ def test_composition_errors_are_printed_and_exit_code_is_one(
     assert not Path(args.output).exists()
 
 
-def test_unreachable_subgraph_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unreachable_subgraph_is_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     args = _args(tmp_path, {"down": "url: http://127.0.0.1:9/graphql\n    timeout_seconds: 2"})
     assert run_compose(args) == 1
     assert '[SUBGRAPH_SDL_UNAVAILABLE] Could not read the SDL of subgraph "down"' in (

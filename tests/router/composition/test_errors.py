@@ -20,8 +20,14 @@ def test_error_has_its_code_and_names_the_culprits(case: ErrorCase) -> None:
 
 def test_all_errors_are_reported_together() -> None:
     subgraphs = [
-        SubgraphSchema("a", "http://a", FED2 + 'type User @key(fields: "nope") { id: ID! } type Query { u: User }'),
-        SubgraphSchema("b", "http://b", FED2 + 'type T @key(fields: "x") { id: ID! } type Query { t: T }'),
+        SubgraphSchema(
+            "a",
+            "http://a",
+            FED2 + 'type User @key(fields: "nope") { id: ID! } type Query { u: User }',
+        ),
+        SubgraphSchema(
+            "b", "http://b", FED2 + 'type T @key(fields: "x") { id: ID! } type Query { t: T }'
+        ),
     ]
     with pytest.raises(CompositionError) as raised:
         compose(subgraphs)
@@ -51,6 +57,8 @@ def test_renamed_and_prefixed_federation_directives_are_understood() -> None:
         " type Query { me: User }"
     )
     other = FED2 + 'type User @key(fields: "id") { id: ID! name: String @shareable }'
-    composed = compose([SubgraphSchema("a", "http://a", sdl), SubgraphSchema("b", "http://b", other)])
+    composed = compose(
+        [SubgraphSchema("a", "http://a", sdl), SubgraphSchema("b", "http://b", other)]
+    )
     assert '@join__type(graph: A, key: "id")' in composed.supergraph_sdl
     assert "@id" not in composed.supergraph_sdl and "federation__" not in composed.supergraph_sdl
