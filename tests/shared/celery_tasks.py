@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import Celery
 from redis import Redis
 
 from shared.celery_app import IdempotentTask, celery_app_from_settings, create_celery_app
+from shared.logging import current_trace_id
 from shared.settings import ServiceSettings
 
 WORKER_SERVICE = "celery-tests"
@@ -38,6 +41,11 @@ def register_tasks(app: Celery, redis_url: str) -> Celery:
         if attempts == 1:
             raise RuntimeError("first attempt fails")
         return attempts
+
+    @app.task(shared=False, name="tests.trace_id")
+    def trace_id() -> str:
+        logging.getLogger("tests.tasks").info("reporting the trace id")
+        return current_trace_id()
 
     return app
 
