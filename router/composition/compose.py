@@ -165,7 +165,8 @@ def compose(subgraphs: list[SubgraphSchema]) -> Composed:
     if not subgraphs:
         issues.append(CompositionIssue("NO_SUBGRAPHS", "No subgraphs to compose"))
     parsed: list[Subgraph] = []
-    for schema in subgraphs:
+    # Apollo orders subgraphs by name (plain string order) whatever the input order.
+    for schema in sorted(subgraphs, key=lambda s: s.name):
         subgraph, found = parse_subgraph(schema)
         issues += found
         if subgraph is not None:
