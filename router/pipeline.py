@@ -14,6 +14,7 @@ repeated operation costs two dict lookups before execution.
 from __future__ import annotations
 
 import importlib
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
@@ -191,7 +192,7 @@ class ParsedDocument:
     """A parsed document and its validation errors (empty when valid)."""
 
     document: DocumentNode | None
-    errors: tuple[GraphQLError, ...]
+    errors: tuple[dict[str, Any], ...]
 
 
 class Pipeline:
@@ -298,11 +299,7 @@ class Pipeline:
             parsed = self._parse_and_validate(query)
             self.documents.put(query, parsed)
         if parsed.errors:
-            raise RequestError(
-                parsed.errors[0].message,
-                400,
-                errors=[dict(error.formatted) for error in parsed.errors],
-            )
+            raise RequestError(parsed.errors[0]["message"], 400, errors=list(parsed.errors))
         assert parsed.document is not None
         return parsed.document
 
@@ -310,9 +307,10 @@ class Pipeline:
         try:
             document = parse(query)
         except GraphQLSyntaxError as error:
-            return ParsedDocument(None, (error,))
+            return ParsedDocument(None, (request_error(error, "GRAPHQL_PARSE_FAILED"),))
         errors = validate(self.schema, document)
-        return ParsedDocument(document, tuple(errors))
+        formatted = tuple(request_error(e, "GRAPHQL_VALIDATION_FAILED") for e in errors)
+        return ParsedDocument(document, formatted)
 
     @staticmethod
     def select_operation(
@@ -323,7 +321,7 @@ class Pipeline:
         if operation is not None:
             return operation
         if operation_name:
-            raise RequestError(f"Unknown operation named '{operation_name}'.", 400)
+            raise RequestError(f'Unknown operation named "{operation_name}".', 400)
         raise RequestError("Must provide operation name if query contains multiple operations.")
 
     def _add_query_plan(self, ctx: RequestContext) -> None:
@@ -358,6 +356,19 @@ def install_plugins(pipeline: Pipeline, sections: Mapping[str, dict[str, Any]]) 
         plugin.install(pipeline, dict(settings or {}))
         installed.append(module_name)
     return installed
+
+
+# graphql-core quotes names 'like this', graphql-js (Apollo, Hive) "like this": clients and
+# differential tests see graphql-js's wording. Only quote-delimited tokens without spaces change.
+_SINGLE_QUOTED = re.compile(r"'([^'\s]+)'")
+
+
+def request_error(error: GraphQLError, code: str) -> dict[str, Any]:
+    """A parse or validation error as a client error with ``extensions.code``."""
+    formatted: dict[str, Any] = dict(error.formatted)
+    formatted["message"] = _SINGLE_QUOTED.sub(r'"\1"', error.message)
+    formatted["extensions"] = {**(formatted.get("extensions") or {}), "code": code}
+    return formatted
 
 
 def plan_to_json(plan: QueryPlan) -> dict[str, Any]:

@@ -207,3 +207,32 @@ ERROR_CASES = [
         ('"User.name"', '"modern"'),
     ),
 ]
+
+ERROR_CASES += [
+    ErrorCase(
+        "type_extended_but_defined_nowhere",
+        "EXTENSION_WITH_NO_BASE",
+        {"chats": "extend type Extra { a: Int } type Query { extra: Extra }"},
+        ("[chats]", '"Extra"'),
+    ),
+    ErrorCase(
+        "entity_interface_missing_an_implementation",
+        "INTERFACE_KEY_MISSING_IMPLEMENTATION_TYPE",
+        {
+            "media": 'interface Media @key(fields: "id") { id: ID! }'
+            ' type Book implements Media @key(fields: "id") { id: ID! } type Query { m: Media }',
+            "films": 'interface Media @key(fields: "id") { id: ID! }'
+            ' type Film implements Media @key(fields: "id") { id: ID! }',
+        },
+        ('"Media"', '"Film"', '"media"', '"Book"'),
+    ),
+    ErrorCase(
+        "context_directives_are_refused",
+        "UNSUPPORTED_FEATURE",
+        {
+            "chats": 'type Query { a(x: Int @federation__fromContext(field: "$c { id }")): Int }'
+        },
+        ("[chats]", "fromContext"),
+        apollo_agrees=False,
+    ),
+]

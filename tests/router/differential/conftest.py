@@ -1,4 +1,4 @@
-"""Session fixtures: six test subgraphs on uvicorn, the composed supergraph, both gateways."""
+"""Session fixtures: nine test subgraphs on uvicorn, the composed supergraph, both gateways."""
 
 from __future__ import annotations
 
@@ -20,12 +20,12 @@ from tests.support.gateways import start_hive_gateway, start_our_router
 from tests.support.servers import ManagedProcess, ProcessGroup
 
 EXTRA_PACKAGE = "tests.router.differential.subgraphs"
-EXTRA_SUBGRAPHS = ("media", "ratings")
+EXTRA_SUBGRAPHS = ("media", "ratings", "popularity", "stores", "legacy")
 
 
 @pytest.fixture(scope="session")
 def differential_subgraphs(process_group: ProcessGroup) -> list[SubgraphSource]:
-    """The demo subgraphs plus media and ratings, each in its own uvicorn process."""
+    """The demo subgraphs plus the extra ones, each in its own uvicorn process."""
     modules = {name: f"{DEMO_PACKAGE}.{name}" for name in DEMO_SUBGRAPHS}
     modules |= {name: f"{EXTRA_PACKAGE}.{name}" for name in EXTRA_SUBGRAPHS}
     return sources_of(start_subgraph_processes(process_group, modules))

@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
+
+from tests.router.differential.subgraphs.media import CATALOG, Book
+from tests.router.differential.subgraphs.popularity import popularity_of
+from tests.router.differential.subgraphs.ratings import rating_of
+
+
+def _book(book_id: str) -> Book:
+    item = CATALOG[book_id]
+    assert isinstance(item, Book)
+    return item
 
 
 @dataclass(frozen=True)
@@ -16,6 +27,18 @@ class Case:
     # Set only where Hive Gateway 2.15.1 reports a wrong error path: the spec's errors
     # ('message @ path', as compare.error_summary prints them) that our router must return.
     spec_errors: list[str] | None = field(default=None)
+    # Mutations keep state per run id: each request gets a fresh $runId so both gateways
+    # start from the same (empty) state and their answers can be compared.
+    fresh_run_id: bool = False
+    # Set only where Hive Gateway 2.15.1 fails outright: the answer the spec requires,
+    # built from the subgraphs' own data, that our router must return instead.
+    expected: dict[str, Any] | None = None
+
+    def request_variables(self) -> dict[str, Any] | None:
+        """The variables to send with one request."""
+        if not self.fresh_run_id:
+            return self.variables
+        return {**(self.variables or {}), "runId": uuid.uuid4().hex}
 
 
 CASES: list[Case] = [
@@ -147,5 +170,117 @@ CASES: list[Case] = [
         "root_fields_of_several_subgraphs_in_one_query",
         """{ warehouseName ratingScale me { name } topProducts(first: 1) { name }
              latestReviews(first: 1) { id } }""",
+    ),
+    Case(
+        "override_serves_the_field_from_the_new_subgraph",
+        "{ stores { id phone } }",
+    ),
+    Case(
+        "override_with_percent_zero_label_stays_on_the_old_subgraph",
+        "{ stores { id hours } }",
+    ),
+    Case(
+        "inaccessible_key_still_used_for_entity_jumps",
+        """{ stores(filter: { country: "DE" }) { name openSince feeCurrency } }""",
+    ),
+    Case(
+        "requires_of_an_enum_through_an_inaccessible_key",
+        "{ stores { name kind deliveryFee } }",
+    ),
+    Case(
+        "inaccessible_field_is_rejected",
+        "{ stores { name legacyCode } }",
+    ),
+    Case(
+        "nested_compound_key_jump",
+        "{ stores { name rating region { code } } }",
+    ),
+    Case(
+        "output_enum_values_merged_across_subgraphs",
+        "{ stores { currency feeCurrency } }",
+    ),
+    Case(
+        "input_object_with_enum_from_variables",
+        "query ($filter: StoreFilter) { stores(filter: $filter) { name kind } }",
+        {"filter": {"kind": "PHARMACY"}},
+    ),
+    Case(
+        "input_object_literal_with_enum",
+        """{ stores(filter: { country: "US", kind: GROCERY }) { id name } }""",
+    ),
+    Case(
+        "shareable_root_field",
+        "{ storeCount }",
+    ),
+    Case(
+        "mutation_fields_run_in_order_with_entity_fields",
+        """mutation Visits($runId: String!) {
+             a: recordVisit(runId: $runId, storeId: "store-1") { sequence }
+             b: recordVisit(runId: $runId, storeId: "store-2") { sequence
+                store { name openSince deliveryFee rating } }
+             c: recordVisit(runId: $runId, storeId: "store-3") { sequence store { hours } } }""",
+        fresh_run_id=True,
+    ),
+    Case(
+        "interface_object_field_on_the_interface",
+        "{ media { id title popularity } }",
+        # Hive Gateway does not fetch @interfaceObject fields for concrete types
+        # ("Cannot return null for non-nullable field Book.popularity").
+        expected={
+            "data": {
+                "media": [
+                    {"id": item.id, "title": item.title, "popularity": popularity_of(item.id)}
+                    for item in CATALOG.values()
+                ]
+            }
+        },
+    ),
+    Case(
+        "interface_object_field_on_a_concrete_type",
+        """{ book(id: "book-1") { title popularity rating } }""",
+        expected={
+            "data": {
+                "book": {
+                    "title": "Book 1",
+                    "popularity": popularity_of("book-1"),
+                    "rating": rating_of("book-1"),
+                }
+            }
+        },
+    ),
+    Case(
+        "interface_object_root_field_resolves_concrete_types",
+        """{ trending { __typename id popularity title ... on Book { pages author { name } }
+             ... on Movie { minutes } } }""",
+    ),
+    Case(
+        "provides_on_a_root_list_skips_the_owner",
+        "{ topRatedBooks { id title rating } }",
+    ),
+    Case(
+        "provided_and_owner_only_fields_together",
+        "{ topRatedBooks { title pages popularity } }",
+        expected={
+            "data": {
+                "topRatedBooks": [
+                    {
+                        "title": f"Book {n}",
+                        "pages": _book(f"book-{n}").pages,
+                        "popularity": popularity_of(f"book-{n}"),
+                    }
+                    for n in (2, 4)
+                ]
+            }
+        },
+    ),
+    Case(
+        "introspection_of_an_entity_type_hides_inaccessible_fields",
+        """{ __type(name: "Store") { name kind fields { name args { name }
+             type { kind name ofType { kind name } } } } }""",
+    ),
+    Case(
+        "introspection_of_root_types_and_an_enum",
+        """{ __schema { queryType { name } mutationType { name } subscriptionType { name } }
+             currency: __type(name: "Currency") { enumValues { name } } }""",
     ),
 ]

@@ -67,11 +67,18 @@ async def test_post_runs_a_mutation() -> None:
 
 
 @pytest.mark.parametrize(
-    ("query", "message_part"),
-    [("{ me { name ", "Syntax Error"), ("{ me { nope } }", "Cannot query field 'nope'")],
+    ("query", "message_part", "code"),
+    [
+        ("{ me { name ", "Syntax Error", "GRAPHQL_PARSE_FAILED"),
+        (
+            "{ me { nope } }",
+            'Cannot query field "nope" on type "User".',
+            "GRAPHQL_VALIDATION_FAILED",
+        ),
+    ],
 )
 async def test_request_errors_are_400_for_graphql_response_json_and_200_for_json(
-    query: str, message_part: str
+    query: str, message_part: str, code: str
 ) -> None:
     async with client_for(make_router()) as client:
         strict = await client.post(
@@ -86,6 +93,7 @@ async def test_request_errors_are_400_for_graphql_response_json_and_200_for_json
         body = response.json()
         assert "data" not in body
         assert message_part in body["errors"][0]["message"]
+        assert body["errors"][0]["extensions"]["code"] == code
 
 
 async def test_unknown_operation_name_is_a_request_error() -> None:
@@ -93,7 +101,7 @@ async def test_unknown_operation_name_is_a_request_error() -> None:
     async with client_for(make_router()) as client:
         response = await client.post("/graphql", json=body, headers={"accept": GRAPHQL_JSON})
     assert response.status_code == 400
-    assert response.json()["errors"][0]["message"] == "Unknown operation named 'B'."
+    assert response.json()["errors"][0]["message"] == 'Unknown operation named "B".'
 
 
 @pytest.mark.parametrize(

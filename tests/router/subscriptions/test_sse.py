@@ -66,7 +66,7 @@ async def test_sse_request_error_is_answered_before_the_stream_with_400() -> Non
     async with client_for(make_router()) as client:
         response = await client.post("/graphql", json={"query": query}, headers=SSE)
     assert response.status_code == 400
-    assert "Cannot query field 'nope'" in response.json()["errors"][0]["message"]
+    assert 'Cannot query field "nope"' in response.json()["errors"][0]["message"]
 
 
 async def test_sse_client_disconnect_closes_the_subgraph_subscription(

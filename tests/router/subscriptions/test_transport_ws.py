@@ -76,7 +76,7 @@ async def test_invalid_operation_gets_an_error_message() -> None:
         messages = await collect(ws)
     assert len(messages) == 1
     assert messages[0]["type"] == "error"
-    assert "Cannot query field 'nope'" in messages[0]["payload"][0]["message"]
+    assert 'Cannot query field "nope"' in messages[0]["payload"][0]["message"]
 
 
 async def _close_code(messages: list[dict[str, Any]], config: RouterConfig | None = None) -> int:

@@ -16,14 +16,21 @@ class User:
     id: strawberry.ID
 
 
-@strawberry.interface
+@strawberry.federation.interface(keys=["id"])
 class Media:
     id: strawberry.ID
     title: str
 
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> Media | None:
+        """Any media item by id (the gateway asks here for the concrete type)."""
+        return CATALOG.get(id)
+
 
 @strawberry.federation.type(keys=["id"])
 class Book(Media):
+    # Shareable: ratings provides it for its top-rated books.
+    title: str = strawberry.federation.field(shareable=True)
     pages: int
     author_id: strawberry.Private[str]
 

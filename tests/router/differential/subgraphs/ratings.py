@@ -7,7 +7,8 @@ import strawberry
 from tests.benchmarks.router.subgraphs.serve import asgi_app, run
 
 
-def _rating(item_id: str) -> float:
+def rating_of(item_id: str) -> float:
+    """The rating of a book or movie id (movie-4 has none and fails)."""
     number = int(item_id.rsplit("-", 1)[1])
     if item_id == "movie-4":
         # A deterministic failure inside an entity fetch, for error-path tests.
@@ -18,11 +19,12 @@ def _rating(item_id: str) -> float:
 @strawberry.federation.type(keys=["id"])
 class Book:
     id: strawberry.ID
+    title: str | None = strawberry.federation.field(external=True, default=None, graphql_type=str)
 
     @strawberry.field
     def rating(self) -> float | None:
         """The book's average rating."""
-        return _rating(self.id)
+        return rating_of(self.id)
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> Book:
@@ -37,12 +39,33 @@ class Movie:
     @strawberry.field
     def rating(self) -> float | None:
         """The movie's average rating (movie-4 fails)."""
-        return _rating(self.id)
+        return rating_of(self.id)
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> Movie:
         """Every movie id has a rating."""
         return Movie(id=id)
+
+
+@strawberry.federation.type(shareable=True)
+class Region:
+    country: str
+    code: str
+
+
+@strawberry.federation.type(keys=["region { country code }"])
+class Store:
+    region: Region
+
+    @strawberry.field
+    def rating(self) -> float:
+        """A store's rating, keyed by its nested compound key."""
+        return round(3.0 + int(self.region.code.rsplit("-", 1)[1]) % 3 * 0.5, 1)
+
+    @classmethod
+    def resolve_reference(cls, region: dict[str, str]) -> Store:
+        """Any region is a store here."""
+        return Store(region=Region(country=region["country"], code=region["code"]))
 
 
 @strawberry.type
@@ -52,8 +75,13 @@ class Query:
         """The highest possible rating."""
         return 5
 
+    @strawberry.federation.field(provides=["title"])
+    def top_rated_books(self) -> list[Book]:
+        """The best books, with the titles this subgraph keeps (no media fetch needed)."""
+        return [Book(id=strawberry.ID(f"book-{i}"), title=f"Book {i}") for i in (2, 4)]
 
-schema = strawberry.federation.Schema(query=Query, types=[Book, Movie])
+
+schema = strawberry.federation.Schema(query=Query, types=[Book, Movie, Store])
 app = asgi_app(schema)
 
 if __name__ == "__main__":
