@@ -27,11 +27,3 @@ class CompositionError(Exception):
     def codes(self) -> list[str]:
         """The codes of all issues, in report order."""
         return [issue.code for issue in self.issues]
-
-
-def quote_list(names: list[str] | set[str]) -> str:
-    """`"a", "b" and "c"` for messages."""
-    quoted = [f'"{name}"' for name in sorted(names)]
-    if len(quoted) <= 1:
-        return "".join(quoted)
-    return ", ".join(quoted[:-1]) + " and " + quoted[-1]

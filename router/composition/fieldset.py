@@ -75,18 +75,3 @@ def walk_field_set(
 def field_set_refs(types: dict[str, TypeDef], parent: str, text: str) -> list[FieldRef]:
     """All fields a field set touches (validating it)."""
     return list(walk_field_set(types, parent, parse_field_set(text)))
-
-
-def top_level_arguments(text: str) -> bool:
-    """Whether any selected field in the set passes arguments."""
-
-    def has_args(selection_set: SelectionSetNode) -> bool:
-        for selection in selection_set.selections:
-            if isinstance(selection, FieldNode) and selection.arguments:
-                return True
-            sub = getattr(selection, "selection_set", None)
-            if sub is not None and has_args(sub):
-                return True
-        return False
-
-    return has_args(parse_field_set(text))

@@ -92,8 +92,19 @@ class Merger(FieldMerger):
                 if iface not in stype.interfaces:
                     stype.interfaces.append(iface)
 
+    def check_extension_with_no_base(self, name: str, sources: Sources) -> None:
+        if name in ROOTS or any(t.has_definition for _, t in sources.items):
+            return
+        for idx, _ in sources.items:
+            self.error(
+                "EXTENSION_WITH_NO_BASE",
+                f'[{self.subgraphs[idx].name}] Type "{name}" is an extension type, but there is'
+                f' no type definition for "{name}" in any subgraph.',
+            )
+
     def merge_common(self, name: str, body: Callable[[SType, Sources], None]) -> None:
         stype, sources = self.types[name], self.all_sources[name]
+        self.check_extension_with_no_base(name, sources)
         stype.description = merge_description([t.description for _, t in sources.items])
         stype.directives += self.join_type(sources)
         per_source = sources.directives()
@@ -105,9 +116,36 @@ class Merger(FieldMerger):
         if stype.kind == "input":
             self.merge_input(stype, sources)
         elif stype.kind in {"object", "interface"}:
+            if stype.kind == "interface":
+                self.check_interface_keys(stype, sources)
             self.merge_object_like(stype, sources, self.interface_object_holders(stype))
             if not stype.fields and stype.kind == "object":
                 del self.types[stype.name]
+
+    def check_interface_keys(self, stype: SType, sources: Sources) -> None:
+        """A subgraph with a resolvable key on an interface must know all its implementations."""
+        implementations = [
+            t.name for t in self.types.values() if t.kind == "object" and stype.name in t.interfaces
+        ]
+        for idx, typedef in sources.items:
+            if typedef.kind != "interface" or not any(k.resolvable for k in typedef.keys):
+                continue
+            types = self.subgraphs[idx].types
+            missing = [
+                name
+                for name in implementations
+                if name not in types or stype.name not in types[name].interfaces
+            ]
+            if missing:
+                subgraph = self.subgraphs[idx].name
+                self.error(
+                    "INTERFACE_KEY_MISSING_IMPLEMENTATION_TYPE",
+                    f'[{subgraph}] Interface type "{stype.name}" has a resolvable key in subgraph'
+                    f' "{subgraph}" but that subgraph is missing some of the supergraph'
+                    f' implementation types of "{stype.name}". Subgraph "{subgraph}" should'
+                    f" define {', '.join(repr(m).replace(chr(39), chr(34)) for m in missing)}"
+                    f' (and have them implement "{stype.name}").',
+                )
 
     def interface_object_holders(self, stype: SType) -> list[int]:
         """Subgraphs that see this type through an @interfaceObject of one of its interfaces."""

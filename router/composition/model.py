@@ -99,11 +99,6 @@ class TypeDef:
     interface_object: bool = False
     inaccessible: bool = False
 
-    @property
-    def is_entity(self) -> bool:
-        """Whether the type has at least one ``@key``."""
-        return bool(self.keys)
-
 
 @dataclass
 class DirectiveDef:

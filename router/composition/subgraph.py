@@ -59,6 +59,8 @@ KEPT_SPEC_DIRECTIVES = {
     "cost",
     "listSize",
 }
+# Federation 2.8 contexts need join__field(contextArguments:); refuse rather than drop them.
+UNSUPPORTED = {"context", "fromContext"}
 _KINDS: dict[type[Any], str] = {
     ObjectTypeDefinitionNode: "object",
     ObjectTypeExtensionNode: "object",
@@ -122,6 +124,14 @@ class _Reader:
         if canonical is None:
             into.append(Applied(node.name.value, node))
             return None
+        if canonical in UNSUPPORTED:
+            self.issues.append(
+                CompositionIssue(
+                    "UNSUPPORTED_FEATURE",
+                    f'[{self.name}] @{canonical} (used as "@{node.name.value}") is not supported'
+                    " by this composer yet",
+                )
+            )
         if canonical in KEPT_SPEC_DIRECTIVES:
             into.append(Applied(canonical, node))
             if canonical not in self.used:

@@ -162,6 +162,7 @@ def finish_subgraph(subgraph: Subgraph) -> list[CompositionIssue]:
     if subgraph.fed1:
         _drop_unused_externals(subgraph, used)
         for typedef in subgraph.types.values():
+            typedef.has_definition = True  # the Fed 1 upgrade turns extensions into definitions
             for key in typedef.keys:
                 key.extension = False
     return issues

@@ -229,9 +229,7 @@ ERROR_CASES += [
     ErrorCase(
         "context_directives_are_refused",
         "UNSUPPORTED_FEATURE",
-        {
-            "chats": 'type Query { a(x: Int @federation__fromContext(field: "$c { id }")): Int }'
-        },
+        {"chats": 'type Query { a(x: Int @federation__fromContext(field: "$c { id }")): Int }'},
         ("[chats]", "fromContext"),
         apollo_agrees=False,
     ),
