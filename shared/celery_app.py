@@ -8,27 +8,18 @@ redelivered (or re-sent) task with the same key returns the stored result withou
 from __future__ import annotations
 
 import asyncio
-from contextvars import Token
 from typing import Any, ParamSpec, TypeVar
 
 import orjson
 from celery import Celery, Task
-from celery.signals import before_task_publish, setup_logging, task_postrun, task_prerun
-from opentelemetry import context as otel_context
-from opentelemetry import trace
-from opentelemetry.context import Context
-from opentelemetry.trace import Span, SpanKind
+from celery.signals import setup_logging
 from redis import Redis
 
+from shared.celery_tracing import install_task_tracing
 from shared.health import HealthCheck
 from shared.logging import configure_logging
 from shared.settings import ServiceSettings
-from shared.tracing import (
-    configure_tracing,
-    extract_trace_context,
-    get_tracer,
-    inject_trace_headers,
-)
+from shared.tracing import configure_tracing
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -69,41 +60,6 @@ def create_celery_app(
     app.conf.update(overrides)
     install_task_tracing()
     return app
-
-
-# Spans of the tasks running in this worker process, by task id (ended in task_postrun).
-_task_spans: dict[str, tuple[Span, Token[Context]]] = {}
-_TRACE_HEADERS = ("traceparent", "tracestate")
-
-
-def _inject_trace(headers: dict[str, Any] | None = None, **_: Any) -> None:
-    if headers is not None:
-        inject_trace_headers(headers)
-
-
-def _start_task_span(task_id: str, task: Task[Any, Any], **_: Any) -> None:
-    carrier = {
-        name: value for name in _TRACE_HEADERS if isinstance(value := task.request.get(name), str)
-    }
-    parent = extract_trace_context(carrier)
-    span = get_tracer().start_span(f"celery {task.name}", context=parent, kind=SpanKind.CONSUMER)
-    token = otel_context.attach(trace.set_span_in_context(span, parent))
-    _task_spans[task_id] = (span, token)
-
-
-def _end_task_span(task_id: str, **_: Any) -> None:
-    entry = _task_spans.pop(task_id, None)
-    if entry is not None:
-        span, token = entry
-        otel_context.detach(token)
-        span.end()
-
-
-def install_task_tracing() -> None:
-    """Carry the publisher's trace into its tasks (W3C headers on the message); idempotent."""
-    before_task_publish.connect(_inject_trace, weak=False, dispatch_uid="mateway-trace-publish")
-    task_prerun.connect(_start_task_span, weak=False, dispatch_uid="mateway-trace-prerun")
-    task_postrun.connect(_end_task_span, weak=False, dispatch_uid="mateway-trace-postrun")
 
 
 def celery_app_from_settings(settings: ServiceSettings, **overrides: Any) -> Celery:

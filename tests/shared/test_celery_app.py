@@ -9,11 +9,9 @@ from collections.abc import Iterator
 import orjson
 import pytest
 from celery import Celery
-from opentelemetry import trace
 from redis import Redis
 
 from shared.celery_app import KEY_PREFIX, TaskInProgress, celery_health_check, create_celery_app
-from shared.tracing import configure_tracing, start_span
 from tests.shared.celery_tasks import WORKER_SERVICE, create_app
 from tests.shared.conftest import CeleryWorker, ValkeyServer
 
@@ -143,12 +141,19 @@ def test_worker_logs_json_lines_with_the_service_name(
     client_app.tasks["tests.count_effect"].apply_async((f"c:{task_id}",), task_id=task_id).get(
         timeout=15
     )
-    records = [
-        orjson.loads(line)
-        for line in celery_worker.logfile.read_text().splitlines()
-        if line.startswith("{")
-    ]
-    (done,) = [r for r in records if task_id in r["message"] and "succeeded" in r["message"]]
+    # The worker logs success just after storing the result, so the line may lag a little.
+    deadline = time.monotonic() + 10
+    while True:
+        records = [
+            orjson.loads(line)
+            for line in celery_worker.logfile.read_text().splitlines()
+            if line.startswith("{")
+        ]
+        found = [r for r in records if task_id in r["message"] and "succeeded" in r["message"]]
+        if found or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    (done,) = found
     assert done["service_name"] == WORKER_SERVICE
     assert done["level"] == "INFO"
     assert set(done) == {"timestamp", "service_name", "trace_id", "level", "message", "context"}
@@ -169,16 +174,3 @@ def test_task_waits_for_a_key_held_by_another_delivery_then_runs_once(
     store.delete(lock)
     assert result.get(timeout=15) == 4
     assert int(store.get(counter) or 0) == 4
-
-
-def test_task_continues_the_publishers_trace(client_app: Celery) -> None:
-    configure_tracing("tests")
-    with start_span("request") as span:
-        result = client_app.tasks["tests.trace_id"].apply_async()
-        expected = trace.format_trace_id(span.get_span_context().trace_id)
-    assert result.get(timeout=15) == expected
-
-
-def test_task_published_outside_a_span_starts_its_own_trace(client_app: Celery) -> None:
-    worker_trace = client_app.tasks["tests.trace_id"].apply_async().get(timeout=15)
-    assert len(worker_trace) == 32
