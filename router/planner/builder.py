@@ -125,10 +125,32 @@ class GroupBuilder:
             for runtime in self.sg.runtime_types_in(graph, pos.type_name):
                 self.plan_field(self._runtime_pos(pos, runtime), sel)
             return
-        if self.res.local(graph, pos.type_name, sel.name, pos.provided):
-            self._add_local(pos, sel)
-        else:
+        if not self.res.local(graph, pos.type_name, sel.name, pos.provided):
             self._jump(pos, sel)
+        elif sel.selections and self._stuck(pos, sel):
+            self._jump(pos, sel, self._completing(pos, sel) or None)
+        else:
+            self._add_local(pos, sel)
+
+    def _stuck(self, pos: Pos, sel: QField) -> bool:
+        """A local field of a key-less type whose sub-selections this graph cannot resolve."""
+        fi = self.res.field(pos.type_name, sel.name)
+        child = self.sg.types[fi.named_type]
+        if child.kind != "object" or any(self.res.keys(g, child.name) for g in child.graphs):
+            return False
+        provided = provided_children(self.sg, pos.provided or (), pos.type_name, sel.name)
+        provided = self.res.provides_of(pos.group.graph, pos.type_name, sel.name) or provided
+        return not self.res.local_set(pos.group.graph, child.name, sel.selections, provided)
+
+    def _completing(self, pos: Pos, sel: QField) -> list[Candidate]:
+        """Other graphs that resolve the field and everything selected below it."""
+        named = self.res.field(pos.type_name, sel.name).named_type
+        return [
+            c
+            for c in self._candidates(pos, sel.name)
+            if c.graph != pos.group.graph
+            and self.res.local_set(c.graph, named, sel.selections, None)
+        ]
 
     def _interface_level(self, pos: Pos, sel: QField) -> bool:
         graph = pos.group.graph
@@ -225,9 +247,13 @@ class GroupBuilder:
 
     # --- entity hops ---------------------------------------------------------------------
 
-    def _jump(self, pos: Pos, sel: QField) -> None:
-        candidates = list(self._candidates(pos, sel.name))
+    def _jump(self, pos: Pos, sel: QField, candidates: list[Candidate] | None = None) -> None:
+        if candidates is None:
+            candidates = list(self._candidates(pos, sel.name))
         if not candidates:
+            if self.res.local(pos.group.graph, pos.type_name, sel.name, pos.provided):
+                self._add_local(pos, sel)  # nothing better: fails below with the real culprit
+                return
             raise PlanningError(
                 f"Cannot plan '{pos.type_name}.{sel.name}': no subgraph can resolve it from "
                 f"subgraph '{pos.group.service}' (no usable @key)."

@@ -311,8 +311,10 @@ class Supergraph:
             if args.get("isInterfaceObject"):
                 info.interface_object_graphs.add(graph)
             key = args.get("key")
-            if isinstance(key, str):
-                info.keys.setdefault(graph, []).append(
+            known = info.keys.setdefault(graph, [])
+            # Federation 1 subgraphs may repeat a key on `extend type`; keep one.
+            if isinstance(key, str) and all(k.fields != key for k in known):
+                known.append(
                     Key(
                         graph,
                         key,

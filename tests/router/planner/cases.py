@@ -84,6 +84,11 @@ CASES: dict[str, tuple[str, str, frozenset[str]]] = {
         "{ items { title price vendor { name } location { shelf label warehouse { code } } } }",
         NO_LABELS,
     ),
+    "keys_value_type_field_from_a_subgraph_that_resolves_all_of_it": (
+        "keys",
+        "{ items { location { warehouse { code name } } } }",
+        NO_LABELS,
+    ),
     "keys_source_without_usable_key_goes_through_a_third_subgraph": (
         "keychain",
         "{ t { x } }",
