@@ -21,6 +21,23 @@ def error_summary(response: dict[str, Any]) -> list[str]:
     return sorted(f"{error.get('message')} @ {json.dumps(error.get('path'))}" for error in errors)
 
 
-def comparable(response: dict[str, Any]) -> dict[str, Any]:
+def sort_named(value: Any) -> Any:
+    """Sorts lists of objects that have a "name" (introspection fields, types, values).
+
+    The order of a type's fields in introspection is the schema's, and a supergraph's
+    API schema may order them either way; the spec does not fix it across gateways.
+    """
+    if isinstance(value, dict):
+        return {key: sort_named(item) for key, item in value.items()}
+    if isinstance(value, list):
+        items = [sort_named(item) for item in value]
+        if items and all(isinstance(item, dict) and "name" in item for item in items):
+            return sorted(items, key=lambda item: str(item["name"]))
+        return items
+    return value
+
+
+def comparable(response: dict[str, Any], introspection: bool = False) -> dict[str, Any]:
     """The parts of a response both gateways must agree on: data (in order) and errors."""
-    return {"data": ordered(response.get("data")), "errors": error_summary(response)}
+    data = sort_named(response.get("data")) if introspection else response.get("data")
+    return {"data": ordered(data), "errors": error_summary(response)}
