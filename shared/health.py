@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -100,6 +101,18 @@ class HealthChecker:
             *(self._run_one(name, check) for name, check in self.checks.items())
         )
         return HealthReport(self.service, list(results))
+
+
+def http_health_check(client: httpx.AsyncClient, url: str, expect_status: int = 200) -> HealthCheck:
+    """A health check that GETs `url` (e.g. Directus `/server/ping`) and expects a status."""
+
+    async def check() -> bool:
+        response = await client.get(url)
+        if response.status_code != expect_status:
+            raise RuntimeError(f"GET {url} answered {response.status_code}")
+        return True
+
+    return check
 
 
 def health_endpoint(checker: HealthChecker) -> Callable[[Request], Awaitable[Response]]:

@@ -9,12 +9,14 @@ from typing import Any
 
 import httpx
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from shared.celery_app import celery_health_check, create_celery_app
-from shared.health import HealthChecker, health_endpoint
+from shared.health import HealthChecker, health_endpoint, http_health_check
 from shared.redis import create_redis, redis_health_check
-from tests.shared.conftest import CeleryWorker, ValkeyServer
+from tests.shared.conftest import CeleryWorker, ValkeyServer, free_port
 
 
 async def get_health(checker: HealthChecker) -> tuple[int, dict[str, Any]]:
@@ -124,3 +126,22 @@ async def test_celery_worker_or_valkey_down_is_503_naming_it(
     assert time.perf_counter() - started < 5.0
     await client.aclose()
     app.close()
+
+
+async def test_http_check_expects_the_status_and_names_what_it_got() -> None:
+    async def ping(_: Request) -> PlainTextResponse:
+        return PlainTextResponse("pong")
+
+    upstream = Starlette(routes=[Route("/server/ping", ping)])
+    transport = httpx.ASGITransport(app=upstream)
+    async with httpx.AsyncClient(transport=transport, base_url="http://directus") as client:
+        assert await http_health_check(client, "/server/ping")() is True
+        checker = HealthChecker("core", {"directus": http_health_check(client, "/missing")})
+        report = await checker.run()
+    assert report.down == ["directus"]
+    assert report.results[0].error == "RuntimeError: GET /missing answered 404"
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{free_port()}") as client:
+        report = await HealthChecker("core", {"directus": http_health_check(client, "/")}).run()
+    assert report.down == ["directus"]
+    assert report.results[0].error is not None
+    assert report.results[0].error.startswith("ConnectError")
