@@ -241,7 +241,7 @@ class GroupBuilder:
             return sel
         for n in range(1, 100):
             alias = f"_mw{n}_{sel.name}"
-            if obj.taken(alias) is None:
+            if obj.taken(alias) in (None, (sel.name, sel.args)):
                 return replace(sel, alias=alias)
         raise PlanningError(f"cannot alias internal field '{sel.name}'")
 

@@ -162,7 +162,7 @@ class SelectionReader:
 # --- fetch selection trees ----------------------------------------------------------------
 
 
-@dataclass(slots=True)
+@dataclass(eq=False, slots=True)
 class OutField:
     """A field in a fetch's selection tree."""
 
@@ -174,7 +174,7 @@ class OutField:
     variables: frozenset[str] = frozenset()
 
 
-@dataclass(slots=True)
+@dataclass(eq=False, slots=True)
 class OutFragment:
     """An inline fragment in a fetch's selection tree."""
 
@@ -184,12 +184,13 @@ class OutFragment:
     variables: frozenset[str] = frozenset()
 
 
-@dataclass(slots=True)
+@dataclass(eq=False, slots=True)
 class OutSet:
     """An ordered, merging selection set; ``reserved`` holds client response keys below it."""
 
     items: dict[tuple[str, ...], OutField | OutFragment] = field(default_factory=dict)
     reserved: dict[str, tuple[str, str]] = field(default_factory=dict)
+    parent: OutSet | None = None  # set for fragment bodies: they fill the same object
 
     def add_field(
         self,
@@ -217,7 +218,7 @@ class OutSet:
         key = ("i", type_condition or "", directives)
         found = self.items.get(key)
         if found is None:
-            found = OutFragment(type_condition, directives, OutSet(), variables)
+            found = OutFragment(type_condition, directives, OutSet(parent=self), variables)
             self.items[key] = found
         assert isinstance(found, OutFragment)
         return found.children
@@ -227,7 +228,10 @@ class OutSet:
         for item in self.items.values():
             if isinstance(item, OutField) and (item.alias or item.name) == response_key:
                 return (item.name, item.args)
-        return self.reserved.get(response_key)
+        found = self.reserved.get(response_key)
+        if found is None and self.parent is not None:
+            return self.parent.taken(response_key)
+        return found
 
     def print(self) -> str:
         """``{a b{c}...on T{d}}``."""

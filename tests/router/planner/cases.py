@@ -127,6 +127,11 @@ CASES: dict[str, tuple[str, str, frozenset[str]]] = {
         "{ featured { id ... on Book { title } ... on Movie { title } } }",
         NO_LABELS,
     ),
+    "abstract_client_alias_over_key_in_fragments": (
+        "abstract",
+        "{ media { id: title ... on Book { isbn } rating } }",
+        NO_LABELS,
+    ),
     "abstract_from_interface_object": (
         "abstract",
         "{ topRated { id rating title ... on Book { isbn } } }",
