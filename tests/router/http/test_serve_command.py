@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from router.http.command import run_serve
 from tests.router.http.fixtures import supergraph_sdl
 from tests.router.http.subgraphs import accounts_app, reviews_app
 from tests.support.ports import free_port
@@ -82,15 +84,12 @@ def test_serve_without_supergraph_composes_supergraph_yaml_in_process(
     assert response["extensions"]["queryPlan"]["kind"] == "QueryPlan"  # development mode
 
 
-def test_serve_reports_a_missing_supergraph_file(tmp_path: Path) -> None:
-    import subprocess
-
+def test_serve_reports_a_missing_supergraph_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     missing = tmp_path / "nope.graphql"
-    result = subprocess.run(
-        [sys.executable, "-m", "router", "serve", "--supergraph", str(missing)],
-        capture_output=True,
-        timeout=60,
-        check=False,
+    args = argparse.Namespace(
+        supergraph=str(missing), config="x.yaml", router_config=None, host="127.0.0.1", port=0
     )
-    assert result.returncode == 1
-    assert b"nope.graphql" in result.stderr
+    assert run_serve(args) == 1
+    assert "nope.graphql" in capsys.readouterr().err
