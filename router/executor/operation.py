@@ -17,7 +17,7 @@ from router.executor.errors import GraphQLErrorDict, subgraph_error
 from router.executor.execute import ExecutionContext, FetchObserver, execute_node, execute_plan
 from router.executor.introspection import IntrospectionPart
 from router.executor.shape import OperationShape
-from router.executor.variables import VariablesError, coerce_variables, possible_types_of
+from router.executor.variables import VariableCoercer, VariablesError, possible_types_of
 from router.pipeline import PreparedOperation, RequestContext
 from router.planner.nodes import QueryPlan, SubscriptionNode
 from router.transports import GraphQLResponse, SubgraphTransport
@@ -36,10 +36,11 @@ class CompiledOperation:
         self.shape = OperationShape(schema, document, operation_name)
         self.operation: OperationDefinitionNode = self.shape.operation
         self.introspection = IntrospectionPart(schema, document, operation_name)
+        self._variables = VariableCoercer(schema, self.operation)
 
     def coerce_variables(self, raw: Any) -> dict[str, Any]:
         """The request's variables validated, with defaults; raises ``VariablesError``."""
-        return coerce_variables(self.schema, self.operation, raw)
+        return self._variables.coerce(raw)
 
     def respond(
         self,

@@ -6,8 +6,19 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from graphql import GraphQLSchema, OperationDefinitionNode, is_abstract_type
+from graphql import (
+    GraphQLEnumType,
+    GraphQLNonNull,
+    GraphQLScalarType,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    is_abstract_type,
+    is_input_type,
+    type_from_ast,
+    value_from_ast,
+)
 from graphql.execution.values import get_variable_values
+from graphql.pyutils import Undefined
 
 from router.executor.data import PossibleTypes
 from router.executor.errors import BAD_USER_INPUT, GraphQLErrorDict
@@ -42,6 +53,89 @@ def coerce_variables(
             errors.append(formatted)
         raise VariablesError(errors)
     return coerced
+
+
+_MAX_INT = 2**31 - 1
+_MISSING: Any = object()
+
+
+def _is_int(value: Any) -> bool:
+    return type(value) is int and -_MAX_INT - 1 <= value <= _MAX_INT
+
+
+# Built-in scalars checked without graphql-core; anything else takes the full path.
+_SIMPLE_SCALARS: dict[str, Any] = {
+    "Int": lambda v: v if _is_int(v) else _MISSING,
+    "Float": lambda v: float(v) if type(v) in (int, float) else _MISSING,
+    "String": lambda v: v if type(v) is str else _MISSING,
+    "Boolean": lambda v: v if type(v) is bool else _MISSING,
+    "ID": lambda v: v if type(v) is str else str(v) if type(v) is int else _MISSING,
+}
+
+
+class VariableCoercer:
+    """``coerce_variables`` for one operation, with a fast path for simple variables.
+
+    Variables of built-in scalar and enum types are checked directly; defaults are
+    computed once. Any other type, or any value that fails the quick check, goes
+    through graphql-core, which also words the errors.
+    """
+
+    def __init__(self, schema: GraphQLSchema, operation: OperationDefinitionNode) -> None:
+        self.schema = schema
+        self.operation = operation
+        self._fast: list[tuple[str, Any, bool, Any]] | None = []
+        for definition in operation.variable_definitions or ():
+            type_ = type_from_ast(schema, definition.type)
+            non_null = isinstance(type_, GraphQLNonNull)
+            named = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+            check = _checker(named)
+            if check is None or not is_input_type(type_):
+                self._fast = None
+                break
+            default: Any = _MISSING
+            if definition.default_value is not None:
+                default = value_from_ast(definition.default_value, type_)  # type: ignore[arg-type]
+                if default is Undefined:
+                    self._fast = None
+                    break
+            self._fast.append((definition.variable.name.value, check, non_null, default))
+
+    def coerce(self, raw: Any) -> dict[str, Any]:
+        """Validated variables with defaults applied; raises ``VariablesError``."""
+        fast = self._fast
+        if fast is not None and (raw is None or type(raw) is dict):
+            coerced: dict[str, Any] = {}
+            for name, check, non_null, default in fast:
+                value = raw.get(name, _MISSING) if raw else _MISSING
+                if value is _MISSING:
+                    if default is not _MISSING:
+                        coerced[name] = default
+                        continue
+                    if not non_null:
+                        continue
+                    break
+                if value is None:
+                    if non_null:
+                        break
+                    coerced[name] = None
+                    continue
+                value = check(value)
+                if value is _MISSING:
+                    break
+                coerced[name] = value
+            else:
+                return coerced
+        return coerce_variables(self.schema, self.operation, raw)
+
+
+def _checker(named: Any) -> Any:
+    if isinstance(named, GraphQLScalarType):
+        return _SIMPLE_SCALARS.get(named.name)
+    if isinstance(named, GraphQLEnumType):
+        names = frozenset(named.values)
+        return lambda v: v if type(v) is str and v in names else _MISSING
+    return None
 
 
 def _bad_input(message: str) -> GraphQLErrorDict:
