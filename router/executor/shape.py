@@ -36,6 +36,7 @@ from router.executor.shape_compile import (
 __all__ = ["OperationShape", "shape_data"]
 
 _NO_INTROSPECTION: Mapping[str, Any] = {}
+_MAX_ASSIGNMENTS = 64
 
 
 class OperationShape:
@@ -63,6 +64,9 @@ class OperationShape:
             conditions = dict(zip(names, key, strict=True))
             shape = compile_shape(self.schema, self.document, self.operation, conditions)
             compiled = (shape, generate_fast_shaper(shape))
+            if len(self._compiled) >= _MAX_ASSIGNMENTS:
+                # Many condition variables could mean 2**n shapes: keep memory bounded.
+                self._compiled.clear()
             self._compiled[key] = compiled
         return compiled
 
