@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from router.composition.access import ACCESS_CONTROL, ExtraSources
 from router.composition.errors import CompositionIssue
 from router.composition.merge_support import (
     gathered_names,
@@ -44,6 +45,7 @@ class MergeBase:
         self.graphs = graph_enum_names([s.name for s in subgraphs])
         self.issues: list[CompositionIssue] = []
         self.types: dict[str, SType] = {}
+        self.access_extra: ExtraSources = {}
         self.enum_usage: dict[str, set[str]] = {}
         self.enum_examples: dict[str, dict[str, str]] = {}
         composed = {name for s in subgraphs for name in s.composed}
@@ -66,9 +68,20 @@ class MergeBase:
                 found.items.append((idx, typedef))
         return found
 
-    def merged_directives(self, per_source: list[list[Applied]], access_first: bool) -> list[str]:
+    def merged_directives(
+        self, per_source: list[list[Applied]], access_first: bool, coordinate: str = ""
+    ) -> list[str]:
+        """Merged non-join directives; access control also from implementations when asked."""
         names = gathered_names(per_source, self.merged_names, access_first)
-        return merge_applied(per_source, names, self.repeatable)
+        if not access_first:
+            return merge_applied(per_source, names, self.repeatable)
+        printed: list[str] = []
+        for name in ACCESS_CONTROL:
+            extra = self.access_extra.get((coordinate, name), [])
+            if name in names or extra:
+                printed += merge_applied(per_source + extra, [name], self.repeatable)
+        rest = [n for n in names if n not in ACCESS_CONTROL]
+        return printed + merge_applied(per_source, rest, self.repeatable)
 
     def inaccessible(self, per_source: list[list[Applied]]) -> list[str]:
         found = any(a.name == "inaccessible" for applied in per_source for a in applied)

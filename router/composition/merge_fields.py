@@ -225,7 +225,7 @@ class FieldMerger(MergeBase):
         )
         self.validate_external(coordinate, dest, fields)
         dest.directives += self.join_fields(fields, having, state, equal)
-        dest.directives += self.merged_directives(per_source, True)
+        dest.directives += self.merged_directives(per_source, True, coordinate)
         stype.fields[name] = dest
 
     def validate_external(

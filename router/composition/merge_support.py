@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from router.composition.access import ACCESS_CONTROL, DNF_ARGUMENT, merge_dnf
 from router.composition.model import Applied, named_type
-
-ACCESS_CONTROL = ("authenticated", "requiresScopes", "policy")
 
 
 def graph_enum_names(names: Sequence[str]) -> dict[str, str]:
@@ -73,28 +72,39 @@ def is_strict_subtype(
     return possible is not None and specific in possible.get(named_type(general), set())
 
 
+def _pick(name: str, distinct: list[Applied], counts: list[int]) -> str:
+    if len(distinct) == 1:
+        return distinct[0].printed()
+    if name in DNF_ARGUMENT:
+        return merge_dnf(name, distinct)
+    return distinct[counts.index(max(counts))].printed()
+
+
 def merge_applied(
     per_source: Sequence[Sequence[Applied]], names: Sequence[str], repeatable: set[str]
 ) -> list[str]:
     """Merged applications, name by name in `names` order (repeatable: deduplicated union)."""
     printed: list[str] = []
     for name in names:
-        texts = [[a.printed() for a in applied if a.name == name] for applied in per_source]
         if name in repeatable:
-            for source_texts in texts:
-                printed.extend(t for t in source_texts if t not in printed)
+            for applied in per_source:
+                texts = [a.printed() for a in applied if a.name == name]
+                printed.extend(t for t in texts if t not in printed)
             continue
-        distinct: list[str] = []
+        distinct: list[Applied] = []
         counts: list[int] = []
-        for source_texts in texts:
-            for text in source_texts[:1]:
-                if text in distinct:
-                    counts[distinct.index(text)] += 1
-                else:
-                    distinct.append(text)
-                    counts.append(1)
+        for applied in per_source:
+            first = next((a for a in applied if a.name == name), None)
+            if first is None:
+                continue
+            texts = [d.printed() for d in distinct]
+            if first.printed() in texts:
+                counts[texts.index(first.printed())] += 1
+            else:
+                distinct.append(first)
+                counts.append(1)
         if distinct:
-            printed.append(distinct[counts.index(max(counts))])
+            printed.append(_pick(name, distinct, counts))
     return printed
 
 

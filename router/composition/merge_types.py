@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from router.composition.access import access_sources
 from router.composition.merge import Sources
 from router.composition.merge_fields import FieldMerger
 from router.composition.merge_support import merge_description, subgraph_list
@@ -11,6 +12,7 @@ from router.composition.model import Subgraph
 from router.composition.supermodel import SEnumValue, SField, SType, directive, gql_string
 
 ROOTS = ("Query", "Mutation", "Subscription")
+NOT_COPIED = ("@join__", "@authenticated", "@requiresScopes", "@policy")
 
 
 def _kind(kind: str, interface_object: bool) -> str:
@@ -35,6 +37,7 @@ class Merger(FieldMerger):
         for kind in ("object", "interface"):
             for name in by_kind.get(kind, []):
                 self.merge_implements(self.types[name], self.all_sources[name])
+        self.access_extra = access_sources(self.subgraphs, self.types)
         for name in by_kind.get("union", []):
             self.merge_common(name, self.merge_union)
         for kind in ("scalar", "input", "interface", "object"):
@@ -110,7 +113,8 @@ class Merger(FieldMerger):
         per_source = sources.directives()
         stype.directives += self.inaccessible(per_source)
         body(stype, sources)
-        stype.directives += self.merged_directives(per_source, stype.kind == "interface")
+        is_interface = stype.kind == "interface"
+        stype.directives += self.merged_directives(per_source, is_interface, stype.name)
 
     def merge_by_kind(self, stype: SType, sources: Sources) -> None:
         if stype.kind == "input":
@@ -270,8 +274,10 @@ class Merger(FieldMerger):
                     if name in stype.fields or not self.provided_by_interface_object(iface, name):
                         continue
                     copied = SField(name, ifield.type, dict(ifield.args), ifield.description)
-                    copied.directives = [
-                        d for d in ifield.directives if not d.startswith("@join__")
+                    # Access control comes from the implementations, the rest from the interface.
+                    copied.directives = self.merged_directives([], True, f"{stype.name}.{name}")
+                    copied.directives += [
+                        d for d in ifield.directives if not d.startswith(NOT_COPIED)
                     ] + ["@join__field"]
                     stype.fields[name] = copied
 
