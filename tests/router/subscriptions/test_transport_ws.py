@@ -218,3 +218,27 @@ async def test_unreachable_subgraph_ends_the_client_stream_with_an_error() -> No
         messages = await asyncio.wait_for(collect(ws), 10)
     assert [m["type"] for m in messages] == ["next", "complete"]
     assert messages[0]["payload"]["errors"][0]["extensions"]["code"] == "SUBGRAPH_UNAVAILABLE"
+
+
+class CountingPlanner:
+    """Counts plan calls on the way to the real planner."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.calls = 0
+
+    def plan(self, document: Any, operation_name: str | None) -> Any:
+        self.calls += 1
+        return self.inner.plan(document, operation_name)
+
+
+async def test_the_plan_is_made_once_per_subscription_not_per_event() -> None:
+    app = make_router()
+    planner = CountingPlanner(app.pipeline.planner)
+    app.pipeline.planner = planner
+    async with ws_connect(app) as ws:
+        await init(ws)
+        await subscribe(ws, "subscription { reviewAdded(count: 5) { body author { name } } }")
+        messages = await collect(ws)
+    assert [m["type"] for m in messages] == ["next"] * 5 + ["complete"]
+    assert planner.calls == 1
