@@ -29,12 +29,29 @@ def collect_objects(
     for step in path:
         found: list[Any] = []
         condition = _fragment_condition(step)
-        for value in current:
-            _step_into(value, step, condition, possible_types, found)
+        if step == "@":
+            for value in current:
+                if type(value) is list:
+                    found.extend([item for item in value if item is not None])
+        elif condition is None:
+            # The hot loop: a response key over objects.
+            for value in current:
+                if type(value) is dict:
+                    child = value.get(step)
+                    if child is not None:
+                        found.append(child)
+                else:
+                    _step_into(value, step, condition, possible_types, found)
+        else:
+            for value in current:
+                _step_into(value, step, condition, possible_types, found)
         current = found
     result: list[JSONObject] = []
     for value in current:
-        _flatten_objects(value, result)
+        if type(value) is dict:
+            result.append(value)
+        else:
+            _flatten_objects(value, result)
     return result
 
 
