@@ -11,7 +11,6 @@ The throwaway Directus runs on a temporary PostgreSQL cluster (see temp_postgres
 from __future__ import annotations
 
 import argparse
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,15 +20,14 @@ from pathlib import Path
 from shared.directus import install, platform_schema, schema_ops
 from shared.directus.admin_api import AdminApi
 from shared.directus.errors import DirectusError
-from shared.directus.runtime import DirectusConfig, DirectusServer, process_env, start_directus
+from shared.directus.runtime import (
+    DirectusConfig,
+    DirectusServer,
+    free_port,
+    process_env,
+    start_directus,
+)
 from shared.directus.temp_postgres import temp_postgres
-
-
-def free_port() -> int:
-    """A free TCP port on the loopback interface."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def create_platform_schema(api: AdminApi) -> None:

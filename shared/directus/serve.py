@@ -3,8 +3,8 @@
     python -m shared.directus.serve [--data-dir data/directus] [--port 8055] [--schema FILE]
 
 Installs Directus if missing, writes its `.env`, bootstraps the database on first run, and
-on first run (or when the schema file changed) starts it once to create the platform
-service user and apply the schema. Then it replaces itself with the Directus server, so
+on first run (or when the schema file changed) starts it once on a spare port to create the
+platform service user and apply the schema. Then it replaces itself with the Directus server, so
 the process manager's signals reach Directus directly. Other services read the platform
 token from `<data-dir>/secrets.json` (`platform_token`).
 """
@@ -12,8 +12,10 @@ token from `<data-dir>/secrets.json` (`platform_token`).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -22,6 +24,7 @@ from shared.directus.admin_api import AdminApi
 from shared.directus.errors import DirectusError
 from shared.directus.runtime import (
     DirectusConfig,
+    free_port,
     prepare,
     process_env,
     start_command,
@@ -49,6 +52,11 @@ def first_run_setup(config: DirectusConfig, schema_file: Path | None, timeout: f
     return True
 
 
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    # Turn SIGTERM into SystemExit so a stop during setup also stops the setup server.
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point; on success it does not return (it becomes Directus)."""
     parser = argparse.ArgumentParser(prog="python -m shared.directus.serve", description=__doc__)
@@ -73,9 +81,13 @@ def main(argv: list[str] | None = None) -> int:
     config = DirectusConfig(
         data_dir=args.data_dir.resolve(), port=args.port, host=args.host, log_file=args.log
     )
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
+        # The first-run server listens on another port, so that whoever waits for this
+        # Directus to be healthy never sees the short-lived setup server instead.
+        setup = dataclasses.replace(config, port=free_port())
+        first_run_setup(setup, None if args.no_schema else args.schema, args.timeout)
         prepare(config)
-        first_run_setup(config, None if args.no_schema else args.schema, args.timeout)
     except DirectusError as exc:
         print(f"mateway: {exc}", file=sys.stderr)
         return 1
