@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 from tests.support.federation import SubgraphSource, fetch_sdl
-from tests.support.servers import ProcessGroup, python_module_process
+from tests.support.ports import LOOPBACK, free_port, wait_for_port
+from tests.support.servers import ManagedProcess, ProcessGroup, python_module_process
 
 DEMO_PACKAGE = "tests.benchmarks.router.subgraphs"
 DEMO_SUBGRAPHS = ("accounts", "products", "reviews", "inventory")
@@ -31,6 +33,23 @@ def start_subgraph_processes(
     return [
         RunningSubgraph(name=name, url=f"{process.url}/graphql", pid=process.pid)
         for name, process in zip(modules, processes, strict=True)
+    ]
+
+
+def start_subgraphs_in_one_process(
+    group: ProcessGroup, modules: dict[str, str], timeout: float = 60.0
+) -> list[RunningSubgraph]:
+    """Serves every name -> module's ``app`` from a single process, one port each."""
+    ports = {name: free_port() for name in modules}
+    specs = [f"{name}={module}:app@{ports[name]}" for name, module in modules.items()]
+    args = [sys.executable, "-m", "tests.support.multiserve", *specs]
+    first = next(iter(ports.values()))
+    process = group.start(ManagedProcess("subgraphs", args, first), timeout=timeout)
+    for port in ports.values():
+        wait_for_port(port, timeout=timeout, process=process.process)
+    return [
+        RunningSubgraph(name=name, url=f"http://{LOOPBACK}:{port}/graphql", pid=process.pid)
+        for name, port in ports.items()
     ]
 
 

@@ -9,7 +9,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.demo import DEMO_PACKAGE, DEMO_SUBGRAPHS, sources_of, start_subgraph_processes
+from tests.support.demo import (
+    DEMO_PACKAGE,
+    DEMO_SUBGRAPHS,
+    sources_of,
+    start_subgraphs_in_one_process,
+)
 from tests.support.federation import (
     ComposedSupergraph,
     SubgraphSource,
@@ -25,10 +30,10 @@ EXTRA_SUBGRAPHS = ("media", "ratings", "popularity", "stores", "legacy")
 
 @pytest.fixture(scope="session")
 def differential_subgraphs(process_group: ProcessGroup) -> list[SubgraphSource]:
-    """The demo subgraphs plus the extra ones, each in its own uvicorn process."""
+    """The demo subgraphs plus the extra ones, served over HTTP by one helper process."""
     modules = {name: f"{DEMO_PACKAGE}.{name}" for name in DEMO_SUBGRAPHS}
     modules |= {name: f"{EXTRA_PACKAGE}.{name}" for name in EXTRA_SUBGRAPHS}
-    return sources_of(start_subgraph_processes(process_group, modules))
+    return sources_of(start_subgraphs_in_one_process(process_group, modules))
 
 
 @pytest.fixture(scope="session")

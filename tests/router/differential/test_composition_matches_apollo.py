@@ -2,31 +2,28 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tests.router.differential.supergraph_digest import digest
 from tests.support.federation import (
+    ComposedSupergraph,
     SubgraphSource,
     compose_with_apollo,
-    compose_with_router,
     node_tools_installed,
-    our_composer_available,
 )
 
 
 @pytest.fixture(scope="module")
 def both_supergraphs(
-    differential_subgraphs: list[SubgraphSource], tmp_path_factory: pytest.TempPathFactory
+    differential_subgraphs: list[SubgraphSource], differential_supergraph: ComposedSupergraph
 ) -> tuple[str, str]:
-    """(ours, Apollo's) supergraph SDL for the six differential subgraphs."""
-    if not our_composer_available():
+    """(ours, Apollo's) supergraph SDL for the differential subgraphs."""
+    if differential_supergraph.composer != "mateway":
         pytest.fail("router/composition/command.py is missing: nothing to compare")
     if not node_tools_installed():
         pytest.fail("tests/tools/node_modules is missing: run scripts/bootstrap.sh")
-    ours = compose_with_router(differential_subgraphs, tmp_path_factory.mktemp("ours"))
-    return Path(ours).read_text(), compose_with_apollo(differential_subgraphs)
+    ours = differential_supergraph.path.read_text()
+    return ours, compose_with_apollo(differential_subgraphs)
 
 
 def test_api_schema_equals_apollo_api_schema(both_supergraphs: tuple[str, str]) -> None:
