@@ -88,11 +88,12 @@ def conditioned(group: FetchGroup, node: PlanNode) -> PlanNode:
 
 def _single_condition(selections: OutSet) -> tuple[str, str] | None:
     items = list(selections.items.values())
-    if len(items) != 1 or not isinstance(items[0], OutFragment):
+    if len(items) != 1:
         return None
-    if items[0].type_condition is not None:
+    item = items[0]
+    if isinstance(item, OutFragment) and item.type_condition is not None:
         return None
-    match = _CONDITION.match(items[0].directives)
+    match = _CONDITION.match(item.directives)
     return (match.group(1), match.group(2)) if match else None
 
 

@@ -112,10 +112,15 @@ def _print_args(args: Sequence[ArgumentNode], used: set[str]) -> str:
     return "(" + ",".join(f"{a.name.value}:{print_value(a.value)}" for a in args) + ")"
 
 
+# Delivery directives the router answers itself (it sends whole responses); not forwarded.
+_ROUTER_ONLY_DIRECTIVES = frozenset({"defer", "stream"})
+
+
 def _print_directives(directives: Sequence[DirectiveNode] | None, used: set[str]) -> str:
-    # Only the executable directives subgraphs understand; @defer and friends are dropped.
     return "".join(
-        "@" + d.name.value + _print_args(d.arguments or (), used) for d in directives or ()
+        "@" + d.name.value + _print_args(d.arguments or (), used)
+        for d in directives or ()
+        if d.name.value not in _ROUTER_ONLY_DIRECTIVES
     )
 
 

@@ -243,3 +243,14 @@ def test_unknown_operation_name_is_an_error() -> None:
 
     with pytest.raises(PlanningError, match="Unknown operation named 'Nope'"):
         QueryPlanner(supergraph("shop")).plan(parse("query A { me { name } }"), "Nope")
+
+
+def test_condition_on_the_only_field_of_a_fetch_becomes_a_condition_node() -> None:
+    node = plan("shop", "query($w: Boolean!) { me @skip(if: $w) { name } }").node
+    assert isinstance(node, ConditionNode) and node.condition == "w"
+    assert node.else_clause is not None and node.if_clause is None
+
+
+def test_defer_is_not_forwarded_to_subgraphs() -> None:
+    root = fetches(plan("shop", "{ me { ... @defer { name } } }").node)[0]
+    assert "defer" not in root.operation
