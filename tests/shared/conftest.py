@@ -7,6 +7,7 @@ persistence. Workers are real `celery worker` subprocesses running tests/shared/
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import signal
 import socket
@@ -28,6 +29,11 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def _die_with_parent() -> None:
+    """Runs in the child before exec: the kernel kills it if pytest dies without teardown."""
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PDEATHSIG
 
 
 def _answers_ping(port: int) -> bool:
@@ -90,7 +96,9 @@ class CeleryWorker:
         args += ["--pool", "solo", "--without-gossip", "--without-mingle", "--without-heartbeat"]
         args += ["--loglevel", "INFO", "-n", f"test-{os.getpid()}-{id(self)}@localhost"]
         with self.logfile.open("ab") as log:
-            self.process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=log)
+            self.process = subprocess.Popen(
+                args, cwd=ROOT, env=env, stdout=log, stderr=log, preexec_fn=_die_with_parent
+            )
         app = create_app(self.redis_url)
         deadline = time.monotonic() + timeout
         try:
