@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from router.transports import HttpxTransport
@@ -114,3 +117,30 @@ async def test_metrics_expose_requests_latencies_fetches_and_plan_cache() -> Non
     assert samples[(fetch, (("outcome", "success"), ("subgraph", "reviews")))] == 2
     assert samples[("mateway_router_plan_cache_hits_total", ())] == 1
     assert samples[("mateway_router_plan_cache_misses_total", ())] == 1
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian chromium (apt-get install chromium)")
+def test_graphiql_renders_in_a_browser_with_no_internet(
+    serve_asgi: Callable[[Any], UvicornThread],
+) -> None:
+    router = serve_asgi(make_router())
+    assert CHROMIUM is not None
+    result = subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--virtual-time-budget=8000",
+            "--dump-dom",
+            f"{router.url}/graphql",
+        ],
+        capture_output=True,
+        timeout=90,
+        check=False,
+    )
+    dom = result.stdout.decode(errors="replace")
+    assert 'class="graphiql-container"' in dom, result.stderr.decode(errors="replace")[-2000:]
