@@ -94,15 +94,24 @@ def _rebuild(error: GraphQLError, message: str, extensions: dict[str, Any]) -> G
     )
 
 
+def _code_of_plain_error(error: GraphQLError) -> ErrorCode:
+    """The code of a GraphQLError raised without an exception behind it."""
+    if error.path is not None:
+        # Raised on purpose during execution (e.g. a Strawberry permission class) but
+        # without a code: the message is meant for the client, the code cannot be guessed.
+        return ErrorCode.INTERNAL
+    if error.message.startswith("Syntax Error"):
+        return ErrorCode.GRAPHQL_PARSE_FAILED
+    return ErrorCode.GRAPHQL_VALIDATION_FAILED
+
+
 def format_graphql_error(error: GraphQLError) -> GraphQLError:
     """Give a GraphQL error a stable `extensions.code`, masking unexpected exceptions."""
     original = error.original_error
-    if original is None:
+    if original is None or isinstance(original, GraphQLError):
         if error.extensions and "code" in error.extensions:
             return error  # already coded, e.g. relayed from a subgraph
-        code = ErrorCode.GRAPHQL_VALIDATION_FAILED
-        if error.message.startswith("Syntax Error"):
-            code = ErrorCode.GRAPHQL_PARSE_FAILED
+        code = _code_of_plain_error(error)
         return _rebuild(error, error.message, {**(error.extensions or {}), "code": code.value})
     known = to_mateway_error(original)
     if known is not None:

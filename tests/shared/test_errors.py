@@ -9,6 +9,7 @@ import pytest
 import strawberry
 from graphql import GraphQLError
 from pydantic import BaseModel, Field
+from strawberry.permission import BasePermission
 
 from shared.errors import (
     INTERNAL_MESSAGE,
@@ -25,8 +26,31 @@ class ChatInput(BaseModel):
     mate_ids: list[int]
 
 
+class AdminsOnly(BasePermission):
+    message = "Admins only"
+    error_extensions = {"code": "FORBIDDEN"}
+
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        return False
+
+
+class Nobody(BasePermission):
+    message = "Nobody may"
+
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        return False
+
+
 @strawberry.type
 class Query:
+    @strawberry.field(permission_classes=[AdminsOnly])
+    def admin(self) -> str:
+        return "secret"
+
+    @strawberry.field(permission_classes=[Nobody])
+    def uncoded(self) -> str:
+        return "secret"
+
     @strawberry.field
     def limited(self) -> str:
         raise MatewayError(ErrorCode.RATE_LIMITED, "Too many requests", retryAfter=3)
@@ -93,6 +117,19 @@ async def test_unknown_field_is_coded_validation_failed() -> None:
     _, (error,) = await run("{ nope }")
     assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
     assert "nope" in error["message"]
+
+
+async def test_permission_error_keeps_its_code_and_message() -> None:
+    _, (error,) = await run("{ admin }")
+    assert error["message"] == "Admins only"
+    assert error["extensions"] == {"code": "FORBIDDEN"}
+
+
+async def test_uncoded_execution_error_keeps_its_message_and_is_coded_internal() -> None:
+    _, (error,) = await run("{ uncoded }")
+    assert error["message"] == "Nobody may"
+    assert error["extensions"] == {"code": "INTERNAL"}
+    assert error["path"] == ["uncoded"]
 
 
 def test_error_already_carrying_a_code_is_left_alone() -> None:
