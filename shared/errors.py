@@ -141,6 +141,8 @@ def log_graphql_errors(errors: list[GraphQLError]) -> None:
     """Log an operation's expected errors briefly (unexpected ones are logged when masked)."""
     for error in errors:
         original = error.original_error
+        if isinstance(original, GraphQLError):
+            original = None  # a GraphQLError raised on purpose, e.g. by a permission class
         known = to_mateway_error(original) if original is not None else None
         if original is not None and known is None:
             continue  # format_graphql_error logs it with its stack trace

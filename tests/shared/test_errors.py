@@ -170,3 +170,10 @@ async def test_kit_schema_logs_an_unexpected_error_once_with_its_trace(
     (record,) = [r for r in caplog.records if r.levelno >= logging.INFO]
     assert record.levelno == logging.ERROR
     assert record.exc_info is not None
+
+
+async def test_kit_schema_logs_a_permission_error_briefly(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO):
+        await federated.execute("{ admin }")
+    (record,) = [r for r in caplog.records if r.levelno >= logging.INFO]
+    assert (record.levelno, record.__dict__["code"]) == (logging.INFO, "FORBIDDEN")
