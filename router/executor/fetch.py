@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import traceback
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
@@ -93,15 +94,16 @@ async def run_fetch(
             await _entity_fetch(node, data_root, path, ctx)
     except Exception as exc:  # a router bug must not take the other branches down
         detail = f"{type(exc).__name__}: {exc}"
-        ctx.errors.append(
-            router_error(
-                INTERNAL_SERVER_ERROR,
-                None,
-                development=ctx.development,
-                service=node.service_name,
-                detail=detail,
-            )
+        error = router_error(
+            INTERNAL_SERVER_ERROR,
+            None,
+            development=ctx.development,
+            service=node.service_name,
+            detail=detail,
         )
+        if ctx.development:
+            error["extensions"]["stacktrace"] = traceback.format_exception(exc)
+        ctx.errors.append(error)
 
 
 def _forwarded_variables(node: FetchNode, variables: Mapping[str, Any]) -> dict[str, Any]:

@@ -222,3 +222,32 @@ async def test_subgraph_error_inside_non_null_field_is_not_reported_twice(
         "data": {"product": None},
         "errors": [{"message": "name failed", "path": ["product", "name"]}],
     }
+
+
+async def test_router_failure_in_one_fetch_is_masked_and_other_branches_answer(
+    api_schema: GraphQLSchema, subgraphs: Subgraphs
+) -> None:
+    transports, _ = subgraphs
+
+    class _Raising(_BrokenTransport):
+        async def execute(self, *args: Any, **kwargs: Any) -> Any:
+            raise RuntimeError("socket closed at 10.0.0.7:4001")
+
+    # A fetch whose operation does not parse: reporting its failure is itself a bug.
+    broken = root("products", "{ product(upc: ")
+    plan = ParallelNode((broken, root("accounts", "{me{name}}")))
+    query = '{ product(upc: "1") { name } me { name } }'
+    transports = {**transports, "products": _Raising(None)}
+    production = await run(api_schema, query, plan, transports)
+    assert production == {
+        "data": {"product": None, "me": {"name": "Ada Lovelace"}},
+        "errors": [
+            {"message": "Internal server error.", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}
+        ],
+    }
+    development = await run(api_schema, query, plan, transports, development=True)
+    extensions = development["errors"][0]["extensions"]
+    assert extensions["code"] == "INTERNAL_SERVER_ERROR"
+    assert extensions["serviceName"] == "products"
+    assert extensions["detail"].startswith("GraphQLSyntaxError")
+    assert any("operation_keys" in line for line in extensions["stacktrace"])
