@@ -109,4 +109,4 @@ def merge_dnf(name: str, applications: list[Applied]) -> str:
     """One application holding the conjunction of differing @requiresScopes/@policy."""
     merged = dnf_conjunction([_dnf(a) for a in applications])
     inner = ", ".join("[" + ", ".join(gql_string(s) for s in group) + "]" for group in merged)
-    return f"@{name}({DNF_ARGUMENT[name]}: [{inner}])"
+    return f"@{applications[0].out or name}({DNF_ARGUMENT[name]}: [{inner}])"

@@ -10,13 +10,13 @@ from graphql import GraphQLError
 from router.composition.errors import CompositionError, CompositionIssue
 from router.composition.merge_types import Merger
 from router.composition.model import Subgraph
+from router.composition.naming import link_import, rename_applications, spec_directive_names
 from router.composition.printer import print_directive_def, print_supergraph, print_type
 from router.composition.specs import (
     LINK_DIRECTIVE,
     LINK_TYPES,
     SPEC_DIRECTIVES,
     SPEC_ORDER,
-    TAG_V02_DEFINITION,
     TAG_V03_DEFINITION,
     join_directives,
     join_types,
@@ -38,7 +38,9 @@ class Composed:
     api_schema_sdl: str
 
 
-def _spec_links(subgraphs: list[Subgraph]) -> tuple[list[str], dict[str, str], dict[str, str]]:
+def _spec_links(
+    subgraphs: list[Subgraph], names: dict[str, str]
+) -> tuple[list[str], dict[str, str], dict[str, str]]:
     """`@link`s, directive definitions and extra types for the spec directives in use."""
     links: list[str] = []
     defs: dict[str, str] = {}
@@ -50,20 +52,22 @@ def _spec_links(subgraphs: list[Subgraph]) -> tuple[list[str], dict[str, str], d
             spec, _, _, definition, extra = SPEC_DIRECTIVES[name]
             if spec not in seen_specs:
                 seen_specs.append(spec)
-            if name != spec:
-                imports.setdefault(spec, []).append(name)
-            defs[name] = definition
+            out = names.get(name, name)
+            entry = link_import(name, out)
+            if entry is not None and entry not in imports.get(spec, []):
+                imports.setdefault(spec, []).append(entry)
+            definition = TAG_V03_DEFINITION if name == "tag" else definition
+            defs[out] = definition.replace(f"directive @{name}", f"directive @{out}", 1)
             types.update(extra)
     tag_v3 = True  # Apollo links tag v0.3 whatever the subgraphs' federation version
-    if "tag" in defs:
-        defs["tag"] = TAG_V03_DEFINITION if tag_v3 else TAG_V02_DEFINITION
     for spec in seen_specs:
         name, version, purpose, _, _ = next(v for v in SPEC_DIRECTIVES.values() if v[0] == spec)
         version = "0.2" if spec == "tag" and not tag_v3 else version
         text = f'@link(url: "https://specs.apollo.dev/{name}/v{version}"'
+        text += f", for: {purpose}" if purpose else ""
         if spec in imports:
-            text += ", import: [" + ", ".join(gql_string("@" + i) for i in imports[spec]) + "]"
-        links.append(text + (f", for: {purpose})" if purpose else ")"))
+            text += ", import: [" + ", ".join(imports[spec]) + "]"
+        links.append(text + ")")
     return links, defs, types
 
 
@@ -119,7 +123,7 @@ def _graph_enum(merger: Merger) -> str:
 def _print(merger: Merger, types: dict[str, SType]) -> tuple[str, list[CompositionIssue]]:
     subgraphs = merger.subgraphs
     version = join_version([s.fed_version for s in subgraphs])
-    spec_links, spec_defs, spec_types = _spec_links(subgraphs)
+    spec_links, spec_defs, spec_types = _spec_links(subgraphs, merger.spec_names)
     composed_links, composed_defs, issues = _composed_links(subgraphs)
     links = [
         '@link(url: "https://specs.apollo.dev/link/v1.0")',
@@ -171,13 +175,16 @@ def compose(subgraphs: list[SubgraphSchema]) -> Composed:
         issues += found
         if subgraph is not None:
             parsed.append(subgraph)
+    spec_names, naming_issues = spec_directive_names(parsed)
+    issues += naming_issues
     if issues:
         raise CompositionError(issues)
-    merger = Merger(parsed)
+    rename_applications(parsed, spec_names)
+    merger = Merger(parsed, spec_names)
     types = merger.run()
     issues += merger.issues
     if not issues:
-        issues += validate_supergraph(parsed, types)
+        issues += validate_supergraph(parsed, types, merger.hidden)
     if issues:
         raise CompositionError(issues)
     sdl, issues = _print(merger, types)

@@ -40,8 +40,10 @@ class Sources:
 class MergeBase:
     """State shared by the merge steps: subgraphs, graph names, issues, merged types."""
 
-    def __init__(self, subgraphs: list[Subgraph]) -> None:
+    def __init__(self, subgraphs: list[Subgraph], spec_names: dict[str, str]) -> None:
         self.subgraphs = subgraphs
+        self.spec_names = spec_names
+        self.hidden = "@" + spec_names.get("inaccessible", "inaccessible")
         self.graphs = graph_enum_names([s.name for s in subgraphs])
         self.issues: list[CompositionIssue] = []
         self.types: dict[str, SType] = {}
@@ -85,7 +87,7 @@ class MergeBase:
 
     def inaccessible(self, per_source: list[list[Applied]]) -> list[str]:
         found = any(a.name == "inaccessible" for applied in per_source for a in applied)
-        return ["@inaccessible"] if found else []
+        return [self.hidden] if found else []
 
     def record_enum_usage(self, type_name: str, position: str, coordinate: str) -> None:
         self.enum_usage.setdefault(type_name, set()).add(position)

@@ -22,8 +22,8 @@ def _kind(kind: str, interface_object: bool) -> str:
 class Merger(FieldMerger):
     """Merges all subgraphs' types into `self.types`."""
 
-    def __init__(self, subgraphs: list[Subgraph]) -> None:
-        super().__init__(subgraphs)
+    def __init__(self, subgraphs: list[Subgraph], spec_names: dict[str, str]) -> None:
+        super().__init__(subgraphs, spec_names)
         self.all_sources: dict[str, Sources] = {}
 
     def run(self) -> dict[str, SType]:
@@ -188,7 +188,7 @@ class Merger(FieldMerger):
             ]
             value.directives += self.merged_directives(per_source, False)
             missing = [self.subgraphs[i].name for i, t in sources.items if name not in t.values]
-            if missing and "@inaccessible" not in value.directives and "input" in usage:
+            if missing and self.hidden not in value.directives and "input" in usage:
                 if "output" in usage:
                     examples = self.enum_examples[stype.name]
                     self.error(
@@ -237,7 +237,7 @@ class Merger(FieldMerger):
                 coordinate, "Input field", [(i, f.default) for i, f in present]
             )
             dest.directives += self.merged_directives(per_source, False)
-            if missing and "@inaccessible" not in dest.directives:
+            if missing and self.hidden not in dest.directives:
                 required = [
                     self.subgraphs[i].name
                     for i, f in present

@@ -23,12 +23,13 @@ class Applied:
 
     name: str
     node: DirectiveNode
+    out: str | None = None  # the name in the supergraph when it is not `name`
 
-    def printed(self, name: str | None = None) -> str:
-        """`@tag(name: "x")`, optionally renamed."""
+    def printed(self) -> str:
+        """`@tag(name: "x")` under its supergraph name."""
         text = print_ast(self.node)
         local = self.node.name.value
-        return "@" + (name or self.name) + text[len(local) + 1 :]
+        return "@" + (self.out or self.name) + text[len(local) + 1 :]
 
 
 @dataclass
@@ -133,5 +134,6 @@ class Subgraph:
     used_specs: list[str] = field(default_factory=list)  # canonical directive names in use
     links: list[LinkedSpec] = field(default_factory=list)
     composed: list[str] = field(default_factory=list)  # local names from @composeDirective
+    spec_local: dict[str, str] = field(default_factory=dict)  # canonical -> local name used
     provided: set[tuple[str, str]] = field(default_factory=set)  # external fields in @provides
     used_fields: set[tuple[str, str]] = field(default_factory=set)  # in @key/@requires/@provides

@@ -108,6 +108,7 @@ class _Reader:
         self.name = name
         self.links = links
         self.used: list[str] = []
+        self.spec_local: dict[str, str] = {}
         self.types: dict[str, TypeDef] = {}
         self.issues: list[CompositionIssue] = []
 
@@ -134,6 +135,7 @@ class _Reader:
             )
         if canonical in KEPT_SPEC_DIRECTIVES:
             into.append(Applied(canonical, node))
+            self.spec_local.setdefault(canonical, node.name.value)
             if canonical not in self.used:
                 self.used.append(canonical)
         return canonical
@@ -279,6 +281,7 @@ def parse_subgraph(schema: SubgraphSchema) -> tuple[Subgraph | None, list[Compos
         roots=_roots(document),
         directive_defs=defs,
         used_specs=reader.used,
+        spec_local=reader.spec_local,
         links=links.others,
         composed=composed,
     )

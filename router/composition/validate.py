@@ -63,17 +63,17 @@ def _requires_issues(subgraphs: list[Subgraph]) -> list[CompositionIssue]:
     return issues
 
 
-def _hidden(element_directives: list[str]) -> bool:
-    return "@inaccessible" in element_directives
+def _hidden(element_directives: list[str], hidden: str) -> bool:
+    return hidden in element_directives
 
 
-def _inaccessible_issues(types: dict[str, SType]) -> list[CompositionIssue]:
+def _inaccessible_issues(types: dict[str, SType], hidden: str) -> list[CompositionIssue]:
     issues: list[CompositionIssue] = []
-    hidden_types = {name for name, t in types.items() if _hidden(t.directives)}
+    hidden_types = {name for name, t in types.items() if _hidden(t.directives, hidden)}
     for stype in types.values():
         if stype.name in hidden_types:
             continue
-        visible = [f for f in stype.fields.values() if not _hidden(f.directives)]
+        visible = [f for f in stype.fields.values() if not _hidden(f.directives, hidden)]
         if stype.fields and not visible:
             issues.append(
                 CompositionIssue(
@@ -94,7 +94,11 @@ def _inaccessible_issues(types: dict[str, SType]) -> list[CompositionIssue]:
                 )
             for arg in field.args.values():
                 arg_type = named_type(arg.type)
-                if _hidden(arg.directives) and arg.type.endswith("!") and arg.default is None:
+                if (
+                    _hidden(arg.directives, hidden)
+                    and arg.type.endswith("!")
+                    and arg.default is None
+                ):
                     issues.append(
                         CompositionIssue(
                             "REQUIRED_INACCESSIBLE",
@@ -102,7 +106,7 @@ def _inaccessible_issues(types: dict[str, SType]) -> list[CompositionIssue]:
                             "but is a required argument of its field.",
                         )
                     )
-                elif arg_type in hidden_types and not _hidden(arg.directives):
+                elif arg_type in hidden_types and not _hidden(arg.directives, hidden):
                     issues.append(
                         CompositionIssue(
                             "REFERENCED_INACCESSIBLE",
@@ -115,7 +119,7 @@ def _inaccessible_issues(types: dict[str, SType]) -> list[CompositionIssue]:
 
 
 def validate_supergraph(
-    subgraphs: list[Subgraph], types: dict[str, SType]
+    subgraphs: list[Subgraph], types: dict[str, SType], hidden: str = "@inaccessible"
 ) -> list[CompositionIssue]:
-    """Post-merge checks."""
-    return _requires_issues(subgraphs) + _inaccessible_issues(types)
+    """Post-merge checks (`hidden` is the supergraph's name of @inaccessible)."""
+    return _requires_issues(subgraphs) + _inaccessible_issues(types, hidden)

@@ -23,9 +23,9 @@ class ErrorCase:
     apollo_agrees: bool = True  # False where Apollo's tooling fails before composing
 
     def schemas(self) -> list[SubgraphSchema]:
-        """The subgraphs, with Federation 2 links prepended unless the SDL is Federation 1."""
+        """The subgraphs, with a Federation 2 link prepended unless the SDL says `#as-is`."""
         return [
-            SubgraphSchema(name, f"http://{name}/graphql", sdl if "#fed1" in sdl else FED2 + sdl)
+            SubgraphSchema(name, f"http://{name}/graphql", sdl if "#as-is" in sdl else FED2 + sdl)
             for name, sdl in self.subgraphs.items()
         ]
 
@@ -200,7 +200,7 @@ ERROR_CASES = [
         "federation1_value_field_against_non_shareable_federation2_field",
         "INVALID_FIELD_SHARING",
         {
-            "legacy": '#fed1\ntype User @key(fields: "id") { id: ID! name: String } type'
+            "legacy": '#as-is\ntype User @key(fields: "id") { id: ID! name: String } type'
             " Query { me: User }",
             "modern": 'type User @key(fields: "id") { id: ID! name: String }',
         },
@@ -232,5 +232,19 @@ ERROR_CASES += [
         {"chats": 'type Query { a(x: Int @federation__fromContext(field: "$c { id }")): Int }'},
         ("[chats]", "fromContext"),
         apollo_agrees=False,
+    ),
+]
+
+ERROR_CASES += [
+    ErrorCase(
+        "spec_directive_imported_under_two_names",
+        "LINK_IMPORT_NAME_MISMATCH",
+        {
+            "chats": '#as-is\nextend schema @link(url: "https://specs.apollo.dev/federation/v2.3",'
+            ' import: [{name: "@tag", as: "@label"}]) type Query { a: Int @label(name: "x") }',
+            "mates": '#as-is\nextend schema @link(url: "https://specs.apollo.dev/federation/v2.3",'
+            ' import: ["@tag"]) type Query { b: Int @tag(name: "y") }',
+        },
+        ('"@tag"', '"@label"', '"chats"', '"mates"'),
     ),
 ]
