@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from graphql import (
     DocumentNode,
     FragmentDefinitionNode,
@@ -31,6 +33,8 @@ from router.planner.selections import SelectionReader
 from router.supergraph.model import Supergraph
 
 __all__ = ["PlanningError", "QueryPlanner"]
+
+_NOT_NAME = re.compile(r"[^_0-9A-Za-z]")  # subgraph names may hold characters names cannot
 
 
 class QueryPlanner:
@@ -73,7 +77,8 @@ class QueryPlanner:
         numbering = {g.id: i for i, g in enumerate(groups)}
 
         def to_node(group: FetchGroup) -> FetchNode:
-            sub_name = f"{name}__{group.service}__{numbering[group.id]}" if name else None
+            service = _NOT_NAME.sub("_", group.service)
+            sub_name = f"{name}__{service}__{numbering[group.id]}" if name else None
             return group.to_node(kind, sub_name, definitions)
 
         roots = [g for g in builder.roots if not g.is_empty()]

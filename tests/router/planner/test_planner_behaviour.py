@@ -254,3 +254,18 @@ def test_condition_on_the_only_field_of_a_fetch_becomes_a_condition_node() -> No
 def test_defer_is_not_forwarded_to_subgraphs() -> None:
     root = fetches(plan("shop", "{ me { ... @defer { name } } }").node)[0]
     assert "defer" not in root.operation
+
+
+def test_subgraph_operation_names_stay_valid_names() -> None:
+    from graphql import parse
+
+    from router.planner.planner import QueryPlanner
+    from router.supergraph.model import Supergraph
+    from tests.router.planner.support import SUPERGRAPHS
+
+    sdl = (SUPERGRAPHS / "shop.graphql").read_text().replace('"accounts"', '"user-accounts"')
+    planned = QueryPlanner(Supergraph.from_sdl(sdl)).plan(parse("query Me { me { name } }"))
+    fetch = fetches(planned.node)[0]
+    assert fetch.service_name == "user-accounts"
+    assert fetch.operation_name == "Me__user_accounts__0"
+    parse(fetch.operation)
