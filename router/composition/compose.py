@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from graphql import GraphQLError
 
 from router.composition.errors import CompositionError, CompositionIssue
+from router.composition.executable import executable_directives
 from router.composition.merge_types import Merger
 from router.composition.model import Subgraph
 from router.composition.naming import link_import, rename_applications, spec_directive_names
@@ -133,6 +134,7 @@ def _print(merger: Merger, types: dict[str, SType]) -> tuple[str, list[Compositi
         **join_directives(version),
         "link": LINK_DIRECTIVE,
         **spec_defs,
+        **executable_directives(subgraphs),
         **composed_defs,
     }
     type_defs = {
