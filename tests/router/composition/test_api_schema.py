@@ -106,3 +106,52 @@ def test_executable_directives_and_deprecations_survive() -> None:
 def test_build_api_schema_is_cached_per_text() -> None:
     sdl = case_file("federation1_extends_provides", "supergraph.graphql")
     assert build_api_schema(sdl) is build_api_schema(sdl)
+
+
+CORE_V02_SUPERGRAPH = """
+schema
+  @core(feature: "https://specs.apollo.dev/core/v0.2"),
+  @core(feature: "https://specs.apollo.dev/join/v0.1", for: EXECUTION)
+  @core(feature: "https://specs.apollo.dev/inaccessible/v0.1", for: SECURITY)
+{
+  query: Query
+}
+
+directive @core(as: String, feature: String!, for: core__Purpose) repeatable on SCHEMA
+
+directive @inaccessible on FIELD_DEFINITION | OBJECT | INTERFACE | UNION
+
+directive @join__field(graph: join__Graph, provides: join__FieldSet, requires: join__FieldSet) on FIELD_DEFINITION
+
+directive @join__graph(name: String!, url: String!) on ENUM_VALUE
+
+directive @join__owner(graph: join__Graph!) on INTERFACE | OBJECT
+
+directive @join__type(graph: join__Graph!, key: join__FieldSet) repeatable on INTERFACE | OBJECT
+
+enum core__Purpose {
+  EXECUTION
+  SECURITY
+}
+
+scalar join__FieldSet
+
+enum join__Graph {
+  ACCOUNTS @join__graph(name: "accounts" url: "http://accounts/graphql")
+}
+
+type Query {
+  me: User @join__field(graph: ACCOUNTS)
+}
+
+type User @join__owner(graph: ACCOUNTS) @join__type(graph: ACCOUNTS, key: "id") {
+  id: ID!
+  password: String @inaccessible
+}
+"""
+
+
+def test_core_based_join_v0_1_supergraph_loads() -> None:
+    assert api_schema_sdl(CORE_V02_SUPERGRAPH) == (
+        "type Query {\n  me: User\n}\n\ntype User {\n  id: ID!\n}\n"
+    )
