@@ -121,7 +121,8 @@ directive @core(as: String, feature: String!, for: core__Purpose) repeatable on 
 
 directive @inaccessible on FIELD_DEFINITION | OBJECT | INTERFACE | UNION
 
-directive @join__field(graph: join__Graph, provides: join__FieldSet, requires: join__FieldSet) on FIELD_DEFINITION
+directive @join__field(graph: join__Graph, provides: join__FieldSet, requires: join__FieldSet)
+  on FIELD_DEFINITION
 
 directive @join__graph(name: String!, url: String!) on ENUM_VALUE
 
