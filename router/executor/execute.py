@@ -14,6 +14,7 @@ from typing import Any
 from router.executor.data import JSONObject, PossibleTypes
 from router.executor.errors import GraphQLErrorDict
 from router.executor.fetch import ExecutionContext, FetchObserver, run_fetch
+from router.executor.inflight import InflightFetches
 from router.planner.nodes import (
     ConditionNode,
     FetchNode,
@@ -40,8 +41,13 @@ async def execute_plan(
     headers: dict[str, str] | None = None,
     development: bool = False,
     on_fetch: FetchObserver | None = None,
+    inflight: InflightFetches | None = None,
 ) -> tuple[JSONObject, list[GraphQLErrorDict]]:
-    """Runs every node of ``plan``; returns the merged data and client-pathed errors."""
+    """Runs every node of ``plan``; returns the merged data and client-pathed errors.
+
+    With ``inflight``, identical query fetches in flight at the same time (across
+    requests sharing it) make one subgraph call.
+    """
     data: JSONObject = {}
     context = ExecutionContext(
         variables,
@@ -50,6 +56,7 @@ async def execute_plan(
         headers=headers,
         development=development,
         on_fetch=on_fetch,
+        inflight=inflight,
     )
     if plan.node is not None:
         await execute_node(plan.node, data, context)

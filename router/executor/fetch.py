@@ -35,6 +35,7 @@ from router.executor.errors import (
     router_error,
     subgraph_error,
 )
+from router.executor.inflight import InflightFetches
 from router.executor.representations import collect_representations
 from router.planner.nodes import FetchNode
 from router.transports import SubgraphError, SubgraphTransport
@@ -50,6 +51,7 @@ class ExecutionContext:
         "development",
         "errors",
         "headers",
+        "inflight",
         "on_fetch",
         "possible_types",
         "transports",
@@ -66,8 +68,10 @@ class ExecutionContext:
         development: bool = False,
         on_fetch: FetchObserver | None = None,
         errors: list[GraphQLErrorDict] | None = None,
+        inflight: InflightFetches | None = None,
     ) -> None:
         self.variables = variables
+        self.inflight = inflight
         self.transports = transports
         self.possible_types = possible_types
         self.headers = headers
@@ -114,23 +118,41 @@ async def _call(node: FetchNode, variables: dict[str, Any], ctx: ExecutionContex
     transport = ctx.transports.get(node.service_name)
     if transport is None:
         raise _FetchFailed(SUBGRAPH_UNAVAILABLE, f"no transport for subgraph {node.service_name}")
-    started = time.perf_counter() if ctx.on_fetch is not None else 0.0
-    ok = False
+    sent = variables or None
     try:
-        response = await transport.execute(
-            node.operation, variables or None, node.operation_name, ctx.headers
-        )
-        ok = isinstance(response, dict)
+        if ctx.inflight is not None and node.operation_kind == "query":
+            key = InflightFetches.key(node.service_name, node.operation, sent, ctx.headers)
+            response = await ctx.inflight.fetch(key, lambda: _send(transport, node, sent, ctx))
+        else:
+            response = await _send(transport, node, sent, ctx)
     except SubgraphError as exc:
         raise _FetchFailed(exc.code or SUBGRAPH_UNAVAILABLE, exc.message) from exc
     except Exception as exc:  # a transport without SubgraphError (tests, custom transports)
         raise _FetchFailed(SUBGRAPH_UNAVAILABLE, f"{type(exc).__name__}: {exc}") from exc
-    finally:
-        if ctx.on_fetch is not None:
-            ctx.on_fetch(node.service_name, time.perf_counter() - started, ok)
-    if not ok:
+    if not isinstance(response, dict):
         raise _FetchFailed(SUBGRAPH_INVALID_RESPONSE, "response is not a JSON object")
     return response
+
+
+async def _send(
+    transport: SubgraphTransport,
+    node: FetchNode,
+    variables: dict[str, Any] | None,
+    ctx: ExecutionContext,
+) -> JSONObject:
+    observe = ctx.on_fetch
+    if observe is None:
+        return await transport.execute(node.operation, variables, node.operation_name, ctx.headers)
+    started = time.perf_counter()
+    ok = False
+    try:
+        response = await transport.execute(
+            node.operation, variables, node.operation_name, ctx.headers
+        )
+        ok = isinstance(response, dict)
+        return response
+    finally:
+        observe(node.service_name, time.perf_counter() - started, ok)
 
 
 async def _root_fetch(

@@ -15,6 +15,7 @@ from graphql import DocumentNode, GraphQLSchema, OperationDefinitionNode
 from router.executor.data import PossibleTypes
 from router.executor.errors import GraphQLErrorDict, subgraph_error
 from router.executor.execute import ExecutionContext, FetchObserver, execute_node, execute_plan
+from router.executor.inflight import InflightFetches
 from router.executor.introspection import IntrospectionPart
 from router.executor.shape import OperationShape
 from router.executor.variables import VariableCoercer, VariablesError, possible_types_of
@@ -72,6 +73,7 @@ async def execute_operation(
     headers: dict[str, str] | None = None,
     development: bool = False,
     on_fetch: FetchObserver | None = None,
+    inflight: InflightFetches | None = None,
 ) -> dict[str, Any]:
     """The client response body (``data`` and ``errors``) for one request."""
     try:
@@ -88,6 +90,7 @@ async def execute_operation(
         headers=headers,
         development=development,
         on_fetch=on_fetch,
+        inflight=inflight,
     )
     return compiled.respond(data, errors, variables, development=development)
 
@@ -102,8 +105,11 @@ class RouterExecutor:
         possible_types: PossibleTypes | None = None,
         development: bool = False,
         on_fetch: FetchObserver | None = None,
+        dedupe_queries: bool = True,
     ) -> None:
         self.schema = schema
+        # Identical query fetches in flight at once share one subgraph call (never mutations).
+        self.inflight = InflightFetches() if dedupe_queries else None
         self.possible_types = (
             possible_types_of(schema) if possible_types is None else possible_types
         )
@@ -138,6 +144,7 @@ class RouterExecutor:
             headers=ctx.subgraph_headers or None,
             development=self.development,
             on_fetch=self.on_fetch,
+            inflight=self.inflight,
         )
 
     async def execute_event(
@@ -179,6 +186,7 @@ class RouterExecutor:
             development=self.development,
             on_fetch=self.on_fetch,
             errors=errors,
+            inflight=self.inflight,
         )
         if isinstance(node, SubscriptionNode) and node.rest is not None:
             await execute_node(node.rest, data, context)
