@@ -31,6 +31,9 @@ class FieldMerger(MergeBase):
 
     def possible_types(self) -> dict[str, set[str]]:
         """Abstract type -> object types, over all subgraphs (for subtype checks)."""
+        cached: dict[str, set[str]] | None = getattr(self, "_possible", None)
+        if cached is not None:
+            return cached
         possible: dict[str, set[str]] = {}
         for subgraph in self.subgraphs:
             for typedef in subgraph.types.values():
@@ -38,6 +41,7 @@ class FieldMerger(MergeBase):
                     possible.setdefault(iface, set()).add(typedef.name)
                 for member in typedef.members:
                     possible.setdefault(typedef.name, set()).add(member)
+        self._possible = possible
         return possible
 
     def merge_type_ref(
