@@ -140,26 +140,19 @@ def collect_representations(
     is idempotent, and error paths are taken per distinct object.
     """
     compiled = _compile(requires, possible_types)
-    flat = _flat_scalar_fields(compiled)
+    flat = None if input_rewrites else _flat_scalar_fields(compiled)
+    if flat is not None:
+        try:
+            return _collect_flat(objects, *flat)
+        except TypeError:
+            pass  # an unhashable key value (a JSON scalar holding an object): general path
     representations: list[JSONObject] = []
     sources: list[list[JSONObject]] = []
     index_by_json: dict[bytes, int] = {}
     dumps = orjson.dumps
     for obj in objects:
-        if flat is not None:
-            # The common case (one type condition, scalar keys), without the general walk.
-            if obj.get("__typename") not in flat[0]:
-                continue
-            representation: JSONObject | None = {}
-            for name, response_key in flat[1]:
-                value = obj.get(response_key)
-                if value is None:
-                    representation = None
-                    break
-                representation[name] = value  # type: ignore[index]
-        else:
-            representation = _build(obj, compiled, possible_types)
-        if not representation:
+        representation = _build(obj, compiled, possible_types)
+        if representation is None:
             continue
         if input_rewrites:
             apply_value_setters(representation, input_rewrites, possible_types)
@@ -174,12 +167,39 @@ def collect_representations(
     return representations, sources
 
 
+def _collect_flat(
+    objects: Sequence[JSONObject],
+    matching: frozenset[str],
+    names: tuple[str, ...],
+    keys: tuple[str, ...],
+) -> tuple[list[JSONObject], list[list[JSONObject]]]:
+    """The common case (one type condition, scalar fields): keyed by a tuple of values."""
+    representations: list[JSONObject] = []
+    sources: list[list[JSONObject]] = []
+    index_by_values: dict[tuple[Any, ...], int] = {}
+    for obj in objects:
+        get = obj.get
+        if get("__typename") not in matching:
+            continue
+        values = tuple(map(get, keys))
+        if None in values:
+            continue  # a lacking key field: no representation
+        index = index_by_values.get(values)
+        if index is None:
+            index_by_values[values] = len(representations)
+            representations.append(dict(zip(names, values, strict=True)))
+            sources.append([obj])
+        else:
+            sources[index].append(obj)
+    return representations, sources
+
+
 def _flat_scalar_fields(
     compiled: _Compiled,
-) -> tuple[frozenset[str], tuple[tuple[str, str], ...]] | None:
+) -> tuple[frozenset[str], tuple[str, ...], tuple[str, ...]] | None:
     if len(compiled) != 1:
         return None
     matching, fields, _ = compiled[0]
     if matching is None or not fields or any(nested for _, _, nested in fields):
         return None
-    return matching, tuple((name, key) for name, key, _ in fields)
+    return matching, tuple(name for name, _, _ in fields), tuple(key for _, key, _ in fields)
