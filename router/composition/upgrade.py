@@ -95,10 +95,19 @@ def _check_field_sets(
             refs, found = _refs(
                 subgraph, typedef.name, field.requires, "REQUIRES_INVALID_FIELDS", where
             )
-            issues += found + _missing_external(
-                subgraph, refs, where, "REQUIRES_FIELDS_MISSING_EXTERNAL"
-            )
-            used.update(refs)
+            local = [
+                r for r in refs if not subgraph.types[r.type_name].fields[r.field_name].external
+            ]
+            if subgraph.fed1 and refs and len(local) == len(refs):
+                # Fed 1 allowed requiring local (e.g. key) fields; the upgrade drops such @requires.
+                field.requires = None
+            else:
+                if not subgraph.fed1:
+                    found += _missing_external(
+                        subgraph, refs, where, "REQUIRES_FIELDS_MISSING_EXTERNAL"
+                    )
+                issues += found
+                used.update(refs)
         if field.provides is not None:
             target = named_type(field.type)
             where = f'field {coordinate}, for @provides(fields: "{field.provides}")'
