@@ -139,6 +139,9 @@ def _index_objects(
 
 def deep_merge(target: JSONObject, source: JSONObject) -> None:
     """Merges ``source`` into ``target`` in place: objects key by key, lists item by item."""
+    if target.keys().isdisjoint(source):
+        target.update(source)  # the usual entity result: only new fields
+        return
     for key, value in source.items():
         existing = target.get(key)
         if existing is None:

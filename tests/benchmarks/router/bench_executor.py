@@ -149,30 +149,34 @@ async def test_executor_merge_and_shape_cost_per_request() -> None:
     # 250 authors, 20 distinct: one batch of 20 representations.
     assert memory.representations == [PRODUCTS, PRODUCTS, USERS]
 
-    runs = 200
-    started = time.perf_counter()
-    merged = []
-    for _ in range(runs):
-        merged.append(await execute_plan(PLAN, {}, transports))
-    execute_seconds = time.perf_counter() - started
+    # The machine is shared: each figure is the best of several rounds.
+    rounds, runs = 5, 40
+    execute_best = shape_best = dump_best = decode_best = float("inf")
+    bodies = list(memory.cache.values())
+    for _ in range(rounds):
+        started = time.perf_counter()
+        merged = [await execute_plan(PLAN, {}, transports) for _ in range(runs)]
+        execute_best = min(execute_best, time.perf_counter() - started)
+        started = time.perf_counter()
+        for data, errors in merged:
+            compiled.respond(data, errors, {})
+        shape_best = min(shape_best, time.perf_counter() - started)
+        started = time.perf_counter()
+        for _ in range(runs):
+            for body in bodies:
+                orjson.loads(body)
+        decode_best = min(decode_best, time.perf_counter() - started)
+        started = time.perf_counter()
+        for _ in range(runs):
+            orjson.dumps(response)
+        dump_best = min(dump_best, time.perf_counter() - started)
 
-    started = time.perf_counter()
-    for data, errors in merged:
-        compiled.respond(data, errors, {})
-    shape_seconds = time.perf_counter() - started
-
-    started = time.perf_counter()
-    for _ in range(runs):
-        orjson.dumps(response)
-    dump_seconds = time.perf_counter() - started
-
-    fields = len(orjson.dumps(response)) // 1024
-    print(
-        f"\nexecutor benchmark: {PRODUCTS} products x {REVIEWS_EACH} reviews, response {fields} KiB"
-    )
-    print(f"  execute (4 fetches, decode + merge): {_per_request(execute_seconds, runs)}")
-    print(f"  shape (non-null checks, order)     : {_per_request(shape_seconds, runs)}")
-    print(f"  orjson.dumps of the response       : {_per_request(dump_seconds, runs)}")
+    size = len(orjson.dumps(response)) // 1024
+    print(f"\nexecutor: {PRODUCTS} products x {REVIEWS_EACH} reviews, response {size} KiB")
+    print(f"  execute (4 fetches, decode + merge): {_per_request(execute_best, runs)}")
+    print(f"    of which decoding subgraph JSON  : {_per_request(decode_best, runs)}")
+    print(f"  shape (generated fast path)        : {_per_request(shape_best, runs)}")
+    print(f"  orjson.dumps of the response       : {_per_request(dump_best, runs)}")
 
 
 class _FixedTransport:
@@ -206,10 +210,11 @@ async def test_executor_overhead_of_a_one_fetch_query() -> None:
     expected = {"data": {"me": {"id": "1", "name": "Ada", "username": "ada"}}}
     assert await execute_operation(compiled, plan, {"x": 2}, transports) == expected
 
-    runs = 5000
-    started = time.perf_counter()
-    for _ in range(runs):
-        await execute_operation(compiled, plan, {"x": 2}, transports)
-    seconds = time.perf_counter() - started
+    runs, seconds = 2000, float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        for _ in range(runs):
+            await execute_operation(compiled, plan, {"x": 2}, transports)
+        seconds = min(seconds, time.perf_counter() - started)
     print("\nexecutor overhead, one fetch (variables, fetch, merge, shape):")
     print(f"  {_per_request(seconds, runs)}")
