@@ -3,7 +3,7 @@
 Not a timed test: it prints requests per second, p50, p99 and peak RSS for both
 gateways (and the ratios), plus the latency the router adds over calling a subgraph
 directly, and writes them to logs/benchmarks/router_load.json. Only correctness is
-asserted (both gateways answer the benchmark queries identically and without errors).
+asserted (both gateways answer the benchmark query identically and without errors).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.benchmarks.router.loadgen import LoadResult, PeakRssSampler, run_k6
+from tests.benchmarks.router.loadgen import Target, load_interleaved
 from tests.router.differential.compare import comparable
 from tests.support.demo import sources_of, start_demo_subgraphs
 from tests.support.federation import ComposedSupergraph, compose_supergraph
@@ -32,7 +32,8 @@ DEEP_QUERY = """query Deep {
 SINGLE_SUBGRAPH_QUERY = "query Single { topProducts(first: 5) { upc name price weight } }"
 
 DEEP_VUS, SINGLE_VUS = 10, 1
-WARMUP_SECONDS, DEEP_SECONDS, SINGLE_SECONDS = 3, 15, 5
+WARMUP_SECONDS, ROUNDS = 3, 3
+DEEP_SECONDS, SINGLE_SECONDS = 5, 2
 RESULTS_FILE = REPO_ROOT / "logs" / "benchmarks" / "router_load.json"
 
 
@@ -62,19 +63,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         group.stop_all()
 
 
-def measure(
-    url: str, query: str, vus: int, seconds: int, workdir: Path, pid: int | None
-) -> LoadResult:
-    """Warms up, then loads ``url`` for ``seconds``, sampling the peak RSS of ``pid``."""
-    body = {"query": query}
-    run_k6(url, body, vus, WARMUP_SECONDS, workdir / "warmup.json")
-    if pid is None:
-        return run_k6(url, body, vus, seconds, workdir / "run.json")
-    with PeakRssSampler(pid) as sampler:
-        result = run_k6(url, body, vus, seconds, workdir / "run.json")
-    return LoadResult(**{**asdict(result), "peak_rss_mb": round(sampler.peak_mb, 1)})
-
-
 def answer(url: str, query: str) -> dict[str, Any]:
     """One response, read before the load so both gateways are checked for correctness."""
     with httpx.Client(timeout=30.0) as client:
@@ -89,22 +77,24 @@ def ratio(ours: float, theirs: float) -> float | None:
 
 def summary_lines(figures: dict[str, Any]) -> list[str]:
     """The printed table."""
-    lines = [f"router load benchmark (supergraph composed by {figures['composer']})"]
-    lines.append(f"{'deep query':<26}{'rps':>9}{'p50 ms':>9}{'p99 ms':>9}{'peak RSS MB':>13}")
-    for name in ("hive_gateway", "mateway_router"):
-        row = figures["deep"].get(name)
-        if row is not None:
-            lines.append(
-                f"{name:<26}{row['rps']:>9.1f}{row['p50_ms']:>9.2f}{row['p99_ms']:>9.2f}"
-                f"{row['peak_rss_mb'] or 0:>13.1f}"
-            )
-    for key, value in figures.get("ratios", {}).items():
-        lines.append(f"  {key}: {value}")
+    lines = [
+        f"router load benchmark (supergraph composed by {figures['composer']}; "
+        f"{ROUNDS} interleaved rounds per target: deep {DEEP_VUS} VUs x {DEEP_SECONDS}s, "
+        f"single-subgraph {SINGLE_VUS} VU x {SINGLE_SECONDS}s)",
+        f"{'deep query':<26}{'rps':>9}{'p50 ms':>9}{'p99 ms':>9}{'peak RSS MB':>13}",
+    ]
+    for name, row in figures.get("deep", {}).items():
+        lines.append(
+            f"{name:<26}{row['rps']:>9.1f}{row['p50_ms']:>9.2f}{row['p99_ms']:>9.2f}"
+            f"{row['peak_rss_mb'] or 0:>13.1f}"
+        )
+    lines += [f"  {key}: {value}" for key, value in figures.get("ratios", {}).items()]
     single = figures.get("single_subgraph", {})
     for name, row in single.items():
         if isinstance(row, dict):
             lines.append(
-                f"single-subgraph {name:<20} p50 {row['p50_ms']:.2f} ms  rps {row['rps']:.1f}"
+                f"single-subgraph {name:<20} p50 {row['p50_ms']:.2f} ms  "
+                f"p99 {row['p99_ms']:.2f} ms  rps {row['rps']:.1f}"
             )
     if "router_added_p50_ms" in single:
         lines.append(f"  router adds {single['router_added_p50_ms']} ms p50 over the subgraph")
@@ -113,57 +103,69 @@ def summary_lines(figures: dict[str, Any]) -> list[str]:
     return lines
 
 
-def measure_router(stack: Stack, figures: dict[str, Any], hive_answer: dict[str, Any]) -> None:
-    """Starts our router and adds its figures (or its start-up error) to ``figures``."""
+def start_router_or_note(stack: Stack, figures: dict[str, Any]) -> ManagedProcess | None:
+    """Our router on the same supergraph; on failure the error goes into ``figures``."""
     try:
-        router = start_our_router(stack.group, stack.supergraph.path)
+        return start_our_router(stack.group, stack.supergraph.path)
     except RuntimeError as error:
         figures["router_error"] = str(error).splitlines()[0]
-        return
-    graphql = f"{router.url}/graphql"
-    router_answer = answer(router.url, DEEP_QUERY)
-    figures["router_matches_hive"] = comparable(router_answer) == comparable(hive_answer)
-    deep = measure(graphql, DEEP_QUERY, DEEP_VUS, DEEP_SECONDS, stack.workdir, router.pid)
-    figures["deep"]["mateway_router"] = asdict(deep)
-    single = measure(
-        graphql, SINGLE_SUBGRAPH_QUERY, SINGLE_VUS, SINGLE_SECONDS, stack.workdir, None
-    )
-    figures["single_subgraph"]["mateway_router"] = asdict(single)
-    reference = figures["deep"]["hive_gateway"]
+        return None
+
+
+def add_ratios(figures: dict[str, Any]) -> None:
+    """Router-over-Hive ratios and the router's added p50 on the one-subgraph query."""
+    ours, reference = figures["deep"]["mateway_router"], figures["deep"]["hive_gateway"]
     figures["ratios"] = {
-        "rps_router_over_hive": ratio(deep.rps, reference["rps"]),
-        "p99_router_over_hive": ratio(deep.p99_ms, reference["p99_ms"]),
-        "rss_router_over_hive": ratio(deep.peak_rss_mb or 0, reference["peak_rss_mb"] or 0),
+        "rps_router_over_hive": ratio(ours["rps"], reference["rps"]),
+        "p99_router_over_hive": ratio(ours["p99_ms"], reference["p99_ms"]),
+        "rss_router_over_hive": ratio(ours["peak_rss_mb"] or 0, reference["peak_rss_mb"] or 0),
     }
-    direct = figures["single_subgraph"]["products_direct"]["p50_ms"]
-    figures["single_subgraph"]["router_added_p50_ms"] = round(single.p50_ms - direct, 3)
+    single = figures["single_subgraph"]
+    added = single["mateway_router"]["p50_ms"] - single["products_direct"]["p50_ms"]
+    single["router_added_p50_ms"] = round(added, 3)
+
+
+def write_and_print(figures: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    """Writes the figures to RESULTS_FILE and prints the table past pytest's capture."""
+    RESULTS_FILE.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS_FILE.write_text(json.dumps(figures, indent=2))
+    with capsys.disabled():
+        print("\n" + "\n".join(summary_lines(figures)) + f"\n(figures in {RESULTS_FILE})")
 
 
 @pytest.mark.benchmark
 def test_router_and_hive_gateway_under_load(
     stack: Stack, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Measures both gateways on the deep query and the router's overhead on a one-subgraph query."""
+    """Loads both gateways in turns with the deep query, then measures one-subgraph overhead."""
     hive_answer = answer(stack.hive.url, DEEP_QUERY)
     assert "errors" not in hive_answer, hive_answer
-    hive_graphql = f"{stack.hive.url}/graphql"
-    figures: dict[str, Any] = {"composer": stack.supergraph.composer, "deep": {}}
-    deep = measure(hive_graphql, DEEP_QUERY, DEEP_VUS, DEEP_SECONDS, stack.workdir, stack.hive.pid)
-    figures["deep"]["hive_gateway"] = asdict(deep)
-    figures["single_subgraph"] = {
-        name: asdict(
-            measure(url, SINGLE_SUBGRAPH_QUERY, SINGLE_VUS, SINGLE_SECONDS, stack.workdir, None)
-        )
-        for name, url in (("products_direct", stack.products_url), ("hive_gateway", hive_graphql))
-    }
-    measure_router(stack, figures, hive_answer)
+    figures: dict[str, Any] = {"composer": stack.supergraph.composer}
+    gateways = [Target("hive_gateway", f"{stack.hive.url}/graphql", stack.hive.pid)]
+    router = start_router_or_note(stack, figures)
+    if router is not None:
+        router_answer = answer(router.url, DEEP_QUERY)
+        figures["router_matches_hive"] = comparable(router_answer) == comparable(hive_answer)
+        gateways.append(Target("mateway_router", f"{router.url}/graphql", router.pid))
 
-    RESULTS_FILE.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS_FILE.write_text(json.dumps(figures, indent=2))
-    with capsys.disabled():
-        print("\n" + "\n".join(summary_lines(figures)) + f"\n(figures in {RESULTS_FILE})")
+    deep = load_interleaved(
+        gateways, {"query": DEEP_QUERY}, DEEP_VUS, ROUNDS, DEEP_SECONDS, stack.workdir,
+        WARMUP_SECONDS,
+    )  # fmt: skip
+    figures["deep"] = {name: asdict(result) for name, result in deep.items()}
+    # Latency only on the one-subgraph query: no RSS sampling.
+    targets = [Target("products_direct", stack.products_url)]
+    targets += [Target(gateway.name, gateway.url) for gateway in gateways]
+    single = load_interleaved(
+        targets, {"query": SINGLE_SUBGRAPH_QUERY}, SINGLE_VUS, ROUNDS, SINGLE_SECONDS,
+        stack.workdir, WARMUP_SECONDS,
+    )  # fmt: skip
+    figures["single_subgraph"] = {name: asdict(result) for name, result in single.items()}
+    if router is not None:
+        add_ratios(figures)
+    write_and_print(figures, capsys)
 
-    assert deep.failed_checks == 0, "Hive Gateway answered with errors under load"
+    assert deep["hive_gateway"].failed_checks == 0, "Hive Gateway answered with errors under load"
     assert "router_error" not in figures, figures["router_error"]
     assert figures["router_matches_hive"], "our router's answer differs from Hive Gateway's"
-    assert figures["deep"]["mateway_router"]["failed_checks"] == 0, "router errors under load"
+    assert deep["mateway_router"].failed_checks == 0, "our router answered with errors under load"
