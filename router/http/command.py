@@ -24,6 +24,8 @@ def run_serve(args: argparse.Namespace) -> int:
     except (OSError, ValueError, CompositionError) as error:
         print(f"router: {error}", file=sys.stderr)
         return 1
+    graphiql = " (GraphiQL in a browser)" if app.config.graphiql else ""
+    print(f"router: serving http://{args.host}:{args.port}/graphql{graphiql}", file=sys.stderr)
     uvicorn.run(
         app,
         host=args.host,
