@@ -44,7 +44,7 @@ from router.composition.model import (
     TypeDef,
     type_text,
 )
-from router.composition.upgrade import finish_subgraph
+from router.composition.upgrade import finish_subgraph, unknown_type_issues
 
 # Federation plumbing that never reaches the supergraph.
 INTERNAL_TYPES = {"_Service", "_Entity", "_Any", "_FieldSet", "FieldSet"}
@@ -112,6 +112,9 @@ class _Reader:
         self.types: dict[str, TypeDef] = {}
         self.issues: list[CompositionIssue] = []
 
+    def invalid(self, message: str) -> None:
+        self.issues.append(CompositionIssue("INVALID_GRAPHQL", f"[{self.name}] {message}"))
+
     def canonical(self, node: DirectiveNode) -> str | None:
         return self.links.local_to_canonical.get(node.name.value)
 
@@ -164,6 +167,8 @@ class _Reader:
             field.shareable = field.shareable or block_shareable
             field.external = field.external or block_external
             if not (kind == "object" and name == "Query" and field.name in INTERNAL_ROOT_FIELDS):
+                if field.name in typedef.fields:
+                    self.invalid(f"Field {field.name} already exists on {name}")
                 typedef.fields[field.name] = field
 
     def read_type_directives(
@@ -285,4 +290,5 @@ def parse_subgraph(schema: SubgraphSchema) -> tuple[Subgraph | None, list[Compos
         links=links.others,
         composed=composed,
     )
-    return subgraph, reader.issues + finish_subgraph(subgraph)
+    issues = reader.issues + unknown_type_issues(subgraph)
+    return subgraph, issues + (finish_subgraph(subgraph) if not issues else [])

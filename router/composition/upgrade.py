@@ -6,6 +6,7 @@ from router.composition.errors import CompositionIssue
 from router.composition.fieldset import FieldRef, FieldSetError, field_set_refs
 from router.composition.model import Subgraph, TypeDef, named_type
 
+BUILT_IN_SCALARS = {"String", "Int", "Float", "Boolean", "ID"}
 ROOT_NAMES = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
 
 
@@ -183,3 +184,21 @@ def _drop_unused_externals(subgraph: Subgraph, used: set[FieldRef]) -> None:
         for name in [n for n, f in typedef.fields.items() if f.external]:
             if FieldRef(typedef.name, name) not in used:
                 del typedef.fields[name]
+
+
+def unknown_type_issues(subgraph: Subgraph) -> list[CompositionIssue]:
+    """Every referenced type must be defined in the subgraph (or be a built-in scalar)."""
+    known = set(subgraph.types) | BUILT_IN_SCALARS
+    referenced: list[str] = []
+    for typedef in subgraph.types.values():
+        referenced += typedef.interfaces + typedef.members
+        for field in typedef.fields.values():
+            referenced.append(named_type(field.type))
+            referenced += [named_type(a.type) for a in field.args.values()]
+    for directive in subgraph.directive_defs.values():
+        referenced += [named_type(a.type) for a in directive.args.values()]
+    missing = [name for name in dict.fromkeys(referenced) if name not in known]
+    return [
+        CompositionIssue("INVALID_GRAPHQL", f"[{subgraph.name}] Unknown type {name}")
+        for name in missing
+    ]

@@ -6,6 +6,7 @@ from router.composition.errors import CompositionIssue
 from router.composition.fieldset import FieldSetError, field_set_refs
 from router.composition.merge_support import subgraph_list
 from router.composition.model import Subgraph, named_type
+from router.composition.satisfiability import satisfiability_issues
 from router.composition.supermodel import SType
 
 
@@ -122,4 +123,5 @@ def validate_supergraph(
     subgraphs: list[Subgraph], types: dict[str, SType], hidden: str = "@inaccessible"
 ) -> list[CompositionIssue]:
     """Post-merge checks (`hidden` is the supergraph's name of @inaccessible)."""
-    return _requires_issues(subgraphs) + _inaccessible_issues(types, hidden)
+    issues = _requires_issues(subgraphs) + _inaccessible_issues(types, hidden)
+    return issues or satisfiability_issues(subgraphs, types, hidden)

@@ -17,7 +17,7 @@ process.stdin.on("end", () => {
       const services = subgraphs.map((s) => ({ name: s.name, url: s.url, typeDefs: parse(s.sdl) }));
       const result = composeServices(services);
       results[id] = result.errors
-        ? { codes: result.errors.map((e) => (e.extensions && e.extensions.code) || null) }
+        ? { codes: result.errors.map((e) => (e.extensions && e.extensions.code) || null), messages: result.errors.map((e) => e.message) }
         : { supergraph: result.supergraphSdl };
     } catch (error) {
       results[id] = { failure: String(error) };

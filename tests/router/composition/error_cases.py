@@ -248,3 +248,25 @@ ERROR_CASES += [
         ('"@tag"', '"@label"', '"chats"', '"mates"'),
     ),
 ]
+
+ERROR_CASES += [
+    ErrorCase(
+        "value_type_field_unreachable_from_a_subgraph",
+        "SATISFIABILITY_ERROR",
+        {
+            "maps": "type Point @shareable { x: Int y: Int } type Query { origin: Point }",
+            "routes": "type Point @shareable { x: Int } type Query { start: Point }",
+        },
+        ('"Point.y"', '"routes"', '"Query.start"', '"maps"'),
+    ),
+    ErrorCase(
+        "entity_field_behind_an_unresolvable_key",
+        "SATISFIABILITY_ERROR",
+        {
+            "accounts": 'type User @key(fields: "id") { id: ID! } type Query { me: User }',
+            "profiles": 'type User @key(fields: "id", resolvable: false) { id: ID! bio: String }'
+            " type Query { profiles: [User] }",
+        },
+        ('"User.bio"', '"accounts"', '"profiles"'),
+    ),
+]

@@ -16,7 +16,9 @@ from tests.router.composition.error_cases import ERROR_CASES
 from tests.support.federation import TOOLS_DIR, node_env
 
 SCRIPT = Path(__file__).parent / "apollo_compose_many.cjs"
-APOLLO_INSTALLED = (TOOLS_DIR / "node_modules" / "@apollo" / "composition").is_dir()
+APOLLO_INSTALLED = (
+    TOOLS_DIR / "node_modules" / "@apollo" / "composition" / "package.json"
+).exists()
 pytestmark = pytest.mark.skipif(
     not APOLLO_INSTALLED,
     reason="tests/tools/node_modules/@apollo/composition is missing (run scripts/bootstrap.sh)",
