@@ -14,6 +14,7 @@ repeated operation costs two dict lookups before execution.
 from __future__ import annotations
 
 import importlib
+import logging
 import re
 import time
 from collections import OrderedDict
@@ -34,7 +35,10 @@ from graphql import (
 from graphql.utilities import get_operation_ast
 
 from router.planner.nodes import QueryPlan
+from router.planner.render import plan_to_dict
 from router.transports import GraphQLResponse, SubgraphTransport
+
+_log = logging.getLogger("router.pipeline")
 
 
 class Stage(StrEnum):
@@ -239,11 +243,20 @@ class Pipeline:
                     )
                 await self.run_execution(ctx)
         except RequestError as error:
-            ctx.response = {"errors": error.errors}
-            ctx.status = error.status
-            ctx.state["request_error"] = error
+            self._fail(ctx, error)
+        except Exception as error:  # a bug in a hook or the executor answers 500, not a crash
+            _log.exception("request failed in the router")
+            detail = f"{type(error).__name__}: {error}" if self.development else None
+            message = "Internal server error." + (f" {detail}" if detail else "")
+            self._fail(ctx, RequestError(message, 500, code="INTERNAL_SERVER_ERROR"))
         await self.run_stage(Stage.RESPONSE, ctx)
         return ctx
+
+    @staticmethod
+    def _fail(ctx: RequestContext, error: RequestError) -> None:
+        ctx.response = {"errors": error.errors}
+        ctx.status = error.status
+        ctx.state["request_error"] = error
 
     async def run_execution(self, ctx: RequestContext) -> None:
         """Executes the prepared query or mutation of ``ctx`` into ``ctx.response``."""
@@ -334,7 +347,7 @@ class Pipeline:
         if not asked and ctx.headers.get("x-mateway-query-plan", "") not in ("1", "true"):
             return
         extensions = ctx.response.setdefault("extensions", {})
-        extensions["queryPlan"] = plan_to_json(ctx.prepared.plan)
+        extensions["queryPlan"] = plan_to_dict(ctx.prepared.plan)
 
 
 class Plugin(Protocol):
@@ -369,25 +382,3 @@ def request_error(error: GraphQLError, code: str) -> dict[str, Any]:
     formatted["message"] = _SINGLE_QUOTED.sub(r'"\1"', error.message)
     formatted["extensions"] = {**(formatted.get("extensions") or {}), "code": code}
     return formatted
-
-
-def plan_to_json(plan: QueryPlan) -> dict[str, Any]:
-    """A plan in Apollo's JSON shape (camelCase keys, ``kind`` on every node)."""
-    return {"kind": "QueryPlan", "node": _node_to_json(plan.node)}
-
-
-def _node_to_json(value: Any) -> Any:
-    if isinstance(value, tuple | list):
-        return [_node_to_json(item) for item in value]
-    slots = getattr(type(value), "__dataclass_fields__", None)
-    if slots is None:
-        return value
-    # Apollo prints ``kind`` first; the dataclasses declare it last (it has a default).
-    result: dict[str, Any] = {"kind": value.kind} if "kind" in slots else {}
-    for name in slots:
-        item = getattr(value, name)
-        if item is None or item == ():
-            continue
-        head, *rest = name.split("_")
-        result[head + "".join(part.title() for part in rest)] = _node_to_json(item)
-    return result

@@ -84,3 +84,22 @@ async def test_a_hook_can_answer_without_calling_any_subgraph() -> None:
         response = await client.post("/graphql", json={"query": "query Cached { me { name } }"})
     assert response.json() == {"data": {"cached": True}}
     assert transports["accounts"].headers == []
+
+
+async def test_a_failing_hook_answers_500_with_a_graphql_error() -> None:
+    from router.pipeline import RequestContext, Stage
+
+    app = make_router(RouterConfig(mode="production"))
+
+    async def broken(_: RequestContext) -> None:
+        raise RuntimeError("secret detail")
+
+    app.pipeline.hook(Stage.PLAN_READY, broken)
+    async with client_for(app) as client:
+        response = await client.post("/graphql", json={"query": "{ me { name } }"})
+    assert response.status_code == 500
+    error = response.json()["errors"][0]
+    assert error == {
+        "message": "Internal server error.",
+        "extensions": {"code": "INTERNAL_SERVER_ERROR"},
+    }
