@@ -55,9 +55,9 @@ def _entry_keys(subgraph: Subgraph, type_name: str, itf_objects: list[str]) -> l
 def _reachable(subgraph: Subgraph) -> dict[str, str]:
     """Composite types reachable from the subgraph's roots -> a field that reaches them."""
     implementations: dict[str, list[str]] = {}
-    for typedef in subgraph.types.values():
-        for parent in typedef.interfaces:
-            implementations.setdefault(parent, []).append(typedef.name)
+    for candidate in subgraph.types.values():
+        for parent in candidate.interfaces:
+            implementations.setdefault(parent, []).append(candidate.name)
     found: dict[str, str] = {root: root for root in ROOTS if root in subgraph.types}
     queue = deque(found)
     while queue:
