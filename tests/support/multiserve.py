@@ -45,9 +45,14 @@ def _server(spec: str) -> uvicorn.Server:
 async def serve_all(specs: list[str]) -> None:
     """Runs every app until SIGTERM or SIGINT."""
     servers = [_server(spec) for spec in specs]
+
+    def stop_all() -> None:
+        for server in servers:
+            server.should_exit = True
+
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, lambda: [setattr(s, "should_exit", True) for s in servers])
+        loop.add_signal_handler(signum, stop_all)
     await asyncio.gather(*(server.serve() for server in servers))
 
 
