@@ -56,6 +56,7 @@ class RouterApp:
         config: RouterConfig,
         metrics: RouterMetrics,
         transports: Mapping[str, SubgraphTransport],
+        on_startup: list[Callback] | None = None,
         on_shutdown: list[Callback] | None = None,
     ) -> None:
         self.pipeline = pipeline
@@ -63,6 +64,7 @@ class RouterApp:
         self.config = config
         self.metrics = metrics
         self.transports = transports
+        self.on_startup = on_startup or []
         self.on_shutdown = on_shutdown or []
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -179,6 +181,12 @@ class RouterApp:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                try:
+                    for callback in self.on_startup:
+                        await callback()
+                except Exception as error:
+                    await send({"type": "lifespan.startup.failed", "message": str(error)})
+                    return
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await self.aclose()

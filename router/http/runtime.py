@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from router.config import RouterConfig
 from router.executor.operation import RouterExecutor
 from router.http.app import RouterApp
+from router.http.lifespan import AppLifespan
 from router.http.metrics import RouterMetrics
 from router.pipeline import Pipeline, Stage, install_plugins
 from router.planner.planner import QueryPlanner
@@ -85,4 +86,18 @@ def build_router(
         connectors if connectors is not None else connectors_for(chosen, config),
         ack_timeout=config.subscriptions.upstream_ack_timeout_seconds,
     )
-    return RouterApp(pipeline, engine, config, metrics, chosen)
+    lifespans = [
+        AppLifespan(name, transport.app)
+        for name, transport in chosen.items()
+        if isinstance(transport, HttpxTransport) and transport.app is not None
+    ]
+
+    async def start_subgraphs() -> None:
+        for lifespan in lifespans:
+            await lifespan.startup()
+
+    async def stop_subgraphs() -> None:
+        for lifespan in reversed(lifespans):
+            await lifespan.shutdown()
+
+    return RouterApp(pipeline, engine, config, metrics, chosen, [start_subgraphs], [stop_subgraphs])
