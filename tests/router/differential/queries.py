@@ -287,4 +287,16 @@ CASES: list[Case] = [
              currency: __type(name: "Currency") { enumValues { name } } }""",
         introspection=True,
     ),
+    Case(
+        "override_with_percent_hundred_label_moves_to_the_new_subgraph",
+        "{ stores { id email } }",
+    ),
+    Case(
+        "requires_that_depends_on_another_requires",
+        "{ stores { name valueScore } }",
+    ),
+    Case(
+        "nullable_entity_reference_jumps_back_to_the_owner",
+        "{ stores { name nearest { name phone nearest { id } } } }",
+    ),
 ]

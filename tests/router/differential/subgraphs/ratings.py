@@ -56,16 +56,40 @@ class Region:
 @strawberry.federation.type(keys=["region { country code }"])
 class Store:
     region: Region
+    # Required from legacy, whose deliveryFee itself requires kind from stores.
+    delivery_fee: int | None = strawberry.federation.field(external=True, default=None)
 
     @strawberry.field
     def rating(self) -> float:
         """A store's rating, keyed by its nested compound key."""
-        return round(3.0 + int(self.region.code.rsplit("-", 1)[1]) % 3 * 0.5, 1)
+        return round(3.0 + self.number % 3 * 0.5, 1)
+
+    @strawberry.federation.field(requires=["deliveryFee"])
+    def value_score(self) -> float | None:
+        """Rating per delivery cost: a requires that depends on another requires."""
+        if self.delivery_fee is None:
+            return None
+        return round(self.rating() * 10 / (1 + self.delivery_fee), 2)
+
+    @strawberry.field
+    def nearest(self) -> Store | None:
+        """A reference to the next store in the same country, or null for the last one."""
+        following = self.number + 3
+        if following > 6:
+            return None
+        country = self.region.country
+        return Store(region=Region(country=country, code=f"{country}-{following}"))
+
+    @property
+    def number(self) -> int:
+        """The store number in the region code."""
+        return int(self.region.code.rsplit("-", 1)[1])
 
     @classmethod
-    def resolve_reference(cls, region: dict[str, str]) -> Store:
+    def resolve_reference(cls, region: dict[str, str], deliveryFee: int | None = None) -> Store:
         """Any region is a store here."""
-        return Store(region=Region(country=region["country"], code=region["code"]))
+        region_value = Region(country=region["country"], code=region["code"])
+        return Store(region=region_value, delivery_fee=deliveryFee)
 
 
 @strawberry.type

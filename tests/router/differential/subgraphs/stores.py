@@ -48,6 +48,9 @@ class Store:
     hours: str | None = strawberry.federation.field(
         directives=[Override(override_from="legacy", label="percent(0)")]
     )
+    email: str | None = strawberry.federation.field(
+        directives=[Override(override_from="legacy", label="percent(100)")]
+    )
 
     @classmethod
     def resolve_reference(
@@ -76,6 +79,7 @@ def _store(number: int) -> Store:
         legacy_code=f"L{number:03d}",
         phone=f"+49 30 {number:04d} (stores)",
         hours=f"{8 + number % 3}-20 (stores)",
+        email=f"store{number}@stores.example",
     )
 
 
