@@ -19,8 +19,12 @@ _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5
 class RouterMetrics:
     """The router's series in their own registry (so several routers can share a process)."""
 
-    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+    def __init__(
+        self, registry: CollectorRegistry | None = None, max_operations: int = 500
+    ) -> None:
         self.registry = registry or CollectorRegistry(auto_describe=True)
+        self.max_operations = max_operations
+        self._operations: set[str] = set()
         self.requests = Counter(
             "mateway_router_requests",
             "GraphQL requests by operation and outcome (success, partial, error)",
@@ -71,7 +75,7 @@ class RouterMetrics:
 
     async def observe_request(self, ctx: RequestContext) -> None:
         """Records one finished request (hooked on the RESPONSE stage)."""
-        operation = ctx.prepared.name if ctx.prepared is not None else "unknown"
+        operation = self._operation(ctx.prepared.name if ctx.prepared is not None else "unknown")
         self._child(self.requests, operation, outcome_of(ctx.response)).inc()
         elapsed = time.perf_counter() - ctx.started
         self._child(self.request_seconds, operation).observe(elapsed)
@@ -86,7 +90,20 @@ class RouterMetrics:
 
     def observe_subscription(self, operation: str, outcome: str) -> None:
         """Records one ended subscription."""
-        self._child(self.subscriptions, operation, outcome).inc()
+        self._child(self.subscriptions, self._operation(operation), outcome).inc()
+
+    def _operation(self, name: str) -> str:
+        """The operation label; names past ``max_operations`` share "other".
+
+        Clients choose operation names, so unbounded labels would let them grow the
+        router's memory and the metrics backend without limit.
+        """
+        if name in self._operations:
+            return name
+        if len(self._operations) >= self.max_operations:
+            return "other"
+        self._operations.add(name)
+        return name
 
     def exposition(self) -> bytes:
         """The Prometheus text exposition of every series."""

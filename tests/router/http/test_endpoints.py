@@ -144,3 +144,19 @@ def test_graphiql_renders_in_a_browser_with_no_internet(
     )
     dom = result.stdout.decode(errors="replace")
     assert 'class="graphiql-container"' in dom, result.stderr.decode(errors="replace")[-2000:]
+
+
+async def test_operation_labels_are_bounded_against_made_up_names() -> None:
+    app = make_router()
+    app.metrics.max_operations = 2
+    async with client_for(app) as client:
+        for name in ("A", "B", "C", "D"):
+            await client.post("/graphql", json={"query": f"query {name} {{ me {{ name }} }}"})
+        text = (await client.get("/metrics")).text
+    samples = [
+        sample.labels["operation"]
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "mateway_router_requests_total"
+    ]
+    assert sorted(samples) == ["A", "B", "other"]
