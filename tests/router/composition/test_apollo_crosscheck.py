@@ -13,9 +13,11 @@ import pytest
 from router.composition import CompositionError, SubgraphSchema, compose
 from tests.router.composition.cases import CASE_NAMES, case_subgraphs
 from tests.router.composition.error_cases import ERROR_CASES
+from tests.router.composition.random_subgraphs import random_subgraphs
 from tests.support.federation import TOOLS_DIR, node_env
 
 SCRIPT = Path(__file__).parent / "apollo_compose_many.cjs"
+RANDOM_SEEDS = range(40)
 APOLLO_INSTALLED = (
     TOOLS_DIR / "node_modules" / "@apollo" / "composition" / "package.json"
 ).exists()
@@ -34,6 +36,7 @@ def apollo_results() -> dict[str, Any]:
     """Every case composed by Apollo, in one Node process."""
     sets = {f"case:{name}": _payload(case_subgraphs(name)) for name in CASE_NAMES}
     sets.update({f"error:{c.id}": _payload(c.schemas()) for c in ERROR_CASES if c.apollo_agrees})
+    sets.update({f"random:{seed}": _payload(random_subgraphs(seed)) for seed in RANDOM_SEEDS})
     result = subprocess.run(
         ["node", str(SCRIPT)],
         input=json.dumps({"toolsDir": str(TOOLS_DIR), "sets": sets}).encode(),
@@ -59,3 +62,14 @@ def test_apollo_rejects_the_same_subgraphs_with_the_same_code(case: Any) -> None
         compose(case.schemas())
     assert case.code in apollo["codes"]
     assert case.code in raised.value.codes
+
+
+@pytest.mark.parametrize("seed", RANDOM_SEEDS)
+def test_random_subgraphs_compose_exactly_like_apollo(seed: int) -> None:
+    apollo = apollo_results()[f"random:{seed}"]
+    try:
+        ours = compose(random_subgraphs(seed)).supergraph_sdl
+    except CompositionError as error:
+        assert set(error.codes) & set(apollo.get("codes", [])), (error.codes, apollo)
+        return
+    assert ours == apollo.get("supergraph"), apollo.get("codes")
