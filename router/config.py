@@ -45,6 +45,7 @@ class SubscriptionSettings(BaseModel):
     init_timeout_seconds: float = Field(default=10.0, gt=0)
     upstream_ack_timeout_seconds: float = Field(default=10.0, gt=0)
     sse_keepalive_seconds: float = Field(default=12.0, gt=0)
+    max_operations_per_connection: int = Field(default=100, ge=1)
 
 
 class RouterConfig(BaseSettings):

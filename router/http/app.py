@@ -174,6 +174,7 @@ class RouterApp:
             send,
             self.config.subscriptions.init_timeout_seconds,
             self.metrics.observe_subscription,
+            self.config.subscriptions.max_operations_per_connection,
         )
         await session.run()
 

@@ -45,12 +45,14 @@ class TransportWsSession:
         send: Send,
         init_timeout: float,
         observe: SubscriptionObserver | None = None,
+        max_operations: int = 100,
     ) -> None:
         self.engine = engine
         self.scope = scope
         self._receive = receive
         self._send = send
         self._init_timeout = init_timeout
+        self._max_operations = max_operations
         self._observe = observe
         self._acknowledged = False
         self._init_received = False
@@ -101,7 +103,7 @@ class TransportWsSession:
         elif kind == "pong":
             return
         elif kind == "subscribe":
-            self._subscribe(message)
+            await self._subscribe(message)
         elif kind == "complete":
             task = self._operations.pop(_message_id(message), None)
             if task is not None:
@@ -120,13 +122,18 @@ class TransportWsSession:
         self._acknowledged = True
         await self._emit({"type": "connection_ack"})
 
-    def _subscribe(self, message: dict[str, Any]) -> None:
+    async def _subscribe(self, message: dict[str, Any]) -> None:
         if not self._acknowledged:
             raise _Close(4401, "Unauthorized")
         operation_id = _message_id(message)
         if operation_id in self._operations:
             raise _Close(4409, f"Subscriber for {operation_id} already exists")
         request = _request_of(message.get("payload"))
+        if len(self._operations) >= self._max_operations:
+            # Each operation holds a subgraph subscription: one socket must not hold many.
+            error = {"message": f"At most {self._max_operations} operations per connection"}
+            await self._emit({"id": operation_id, "type": "error", "payload": [error]})
+            return
         task = asyncio.create_task(self._run_operation(operation_id, request))
         self._operations[operation_id] = task
 

@@ -242,3 +242,20 @@ async def test_the_plan_is_made_once_per_subscription_not_per_event() -> None:
         messages = await collect(ws)
     assert [m["type"] for m in messages] == ["next"] * 5 + ["complete"]
     assert planner.calls == 1
+
+
+async def test_operations_per_connection_are_limited() -> None:
+    baseline = PROBE.open
+    config = RouterConfig(mode="development")
+    config.subscriptions.max_operations_per_connection = 2
+    async with ws_connect(make_router(config)) as ws:
+        await init(ws)
+        for operation_id in ("a", "b", "c"):
+            await subscribe(ws, ENDLESS, operation_id=operation_id)
+        for _ in range(30):
+            message = await receive(ws)
+            if message["id"] == "c":
+                break
+        assert message["type"] == "error"
+        assert message["payload"][0]["message"] == "At most 2 operations per connection"
+    await wait_until_closed(baseline)
