@@ -16,9 +16,16 @@ def ordered(value: Any) -> Any:
 
 
 def error_summary(response: dict[str, Any]) -> list[str]:
-    """Each error as 'message @ path', sorted: the spec does not fix the order of errors."""
+    """Each error as 'message @ path', sorted: the spec does not fix the order of errors.
+
+    Quotes are unified: the spec leaves message wording free, and graphql-core quotes
+    values in coercion errors with ' where graphql-js (Hive Gateway) uses ".
+    """
     errors = response.get("errors") or []
-    return sorted(f"{error.get('message')} @ {json.dumps(error.get('path'))}" for error in errors)
+    return sorted(
+        f"{str(error.get('message')).replace(chr(39), chr(34))} @ {json.dumps(error.get('path'))}"
+        for error in errors
+    )
 
 
 def sort_named(value: Any) -> Any:

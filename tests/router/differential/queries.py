@@ -299,4 +299,22 @@ CASES: list[Case] = [
         "nullable_entity_reference_jumps_back_to_the_owner",
         "{ stores { name nearest { name phone nearest { id } } } }",
     ),
+    Case(
+        "missing_required_variable_is_rejected",
+        "query ($first: Int!) { topProducts(first: $first) { name } }",
+        {},
+    ),
+    Case(
+        "variable_of_the_wrong_type_is_rejected",
+        "query ($first: Int!) { topProducts(first: $first) { name } }",
+        {"first": "three"},
+    ),
+    Case(
+        "syntax_error_is_rejected",
+        "{ topProducts(first: 2) { name }",
+    ),
+    Case(
+        "unknown_argument_is_rejected",
+        "{ topProducts(last: 2) { name } }",
+    ),
 ]
