@@ -347,3 +347,9 @@ class FieldMerger(MergeBase):
             self.merge_field(stype, name, fields, having, state)
             if stype.kind == "object":
                 self.validate_sharing(coordinate, fields, state)
+            if stype.name == "Subscription" and any(f.shareable_applied for _, f in fields):
+                self.error(
+                    "INVALID_FIELD_SHARING",
+                    "Fields on root level subscription object cannot be marked as shareable"
+                    f' ("{coordinate}")',
+                )

@@ -55,6 +55,7 @@ class Field:
     directives: list[Applied] = field(default_factory=list)
     external: bool = False
     shareable: bool = False
+    shareable_applied: bool = False  # @shareable on the field itself, not inherited
     requires: str | None = None
     provides: str | None = None
     override: str | None = None

@@ -222,7 +222,7 @@ class _Reader:
             if canonical == "external":
                 field.external = True
             elif canonical == "shareable":
-                field.shareable = True
+                field.shareable = field.shareable_applied = True
             elif canonical == "requires":
                 field.requires = str(_arg(directive, "fields") or "")
             elif canonical == "provides":

@@ -270,3 +270,12 @@ ERROR_CASES += [
         ('"User.bio"', '"accounts"', '"profiles"'),
     ),
 ]
+
+ERROR_CASES += [
+    ErrorCase(
+        "shareable_subscription_field",
+        "INVALID_FIELD_SHARING",
+        {"chats": "type Query { a: Int } type Subscription { messages: String @shareable }"},
+        ('"Subscription.messages"', "subscription"),
+    ),
+]
