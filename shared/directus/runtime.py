@@ -110,6 +110,9 @@ def directus_env(config: DirectusConfig, keys: DirectusSecrets) -> dict[str, str
         "LOG_LEVEL": "warn",
         "CACHE_ENABLED": "false",
         "RATE_LIMITER_ENABLED": "false",
+        # On a busy machine the event-loop-delay limiter answers 503 "Under pressure" to
+        # requests Directus could serve; the platform's own limits apply in the router.
+        "PRESSURE_LIMITER_ENABLED": "false",
         "WEBSOCKETS_ENABLED": "false",
         # Schema apply and data restore send whole snapshots in one request.
         "MAX_PAYLOAD_SIZE": "64mb",

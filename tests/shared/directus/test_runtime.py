@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 
 from shared.directus import install
@@ -24,6 +25,7 @@ from shared.directus.runtime import (
     wait_ready,
     write_env_file,
 )
+from tests.shared.directus.template import DirectusTemplate
 from tests.support.ports import free_port
 
 
@@ -82,9 +84,9 @@ def test_wait_ready_reports_an_early_exit_with_the_log_line(tmp_path: Path) -> N
 
 
 def test_real_directus_on_a_taken_port_fails_clearly(
-    directus_template: Path, tmp_path: Path
+    directus_template: DirectusTemplate, tmp_path: Path
 ) -> None:
-    shutil.copytree(directus_template, tmp_path, dirs_exist_ok=True)
+    shutil.copytree(directus_template.path, tmp_path, dirs_exist_ok=True)
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -108,3 +110,16 @@ def test_ping_answers_pong_without_a_token(
     directus_pair: tuple[DirectusServer, DirectusServer],
 ) -> None:
     assert httpx.get(f"{directus_pair[1].url}/server/ping").text == "pong"
+
+
+@pytest.mark.benchmark
+def test_prints_bootstrap_ready_and_memory_figures(
+    directus_template: DirectusTemplate, directus_pair: tuple[DirectusServer, DirectusServer]
+) -> None:
+    server = directus_pair[1]
+    rss_mb = psutil.Process(server.process.pid).memory_info().rss / 2**20
+    print(
+        f"\ndirectus 12.4.0: bootstrap {directus_template.bootstrap_seconds:.1f} s, "
+        f"ready {server.ready_seconds:.1f} s, RSS {rss_mb:.0f} MB"
+    )
+    assert server.ready_seconds < 60 and rss_mb < 600

@@ -17,11 +17,14 @@ from shared.directus.errors import DirectusNotReady
 from shared.directus.install import REPO_ROOT
 from shared.directus.runtime import DirectusConfig, load_or_create_secrets, wait_ready
 from shared.directus.serve import SCHEMA_STAMP, first_run_setup
+from tests.shared.directus.template import DirectusTemplate
 from tests.support.ports import free_port
 
 
-def test_serve_sets_up_once_then_becomes_directus(directus_template: Path, tmp_path: Path) -> None:
-    shutil.copytree(directus_template, tmp_path, dirs_exist_ok=True)
+def test_serve_sets_up_once_then_becomes_directus(
+    directus_template: DirectusTemplate, tmp_path: Path
+) -> None:
+    shutil.copytree(directus_template.path, tmp_path, dirs_exist_ok=True)
     port = free_port()
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
