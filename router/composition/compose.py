@@ -18,7 +18,6 @@ from router.composition.specs import (
     LINK_TYPES,
     SPEC_DIRECTIVES,
     SPEC_ORDER,
-    TAG_V03_DEFINITION,
     join_directives,
     join_types,
     join_version,
@@ -57,13 +56,11 @@ def _spec_links(
             entry = link_import(name, out)
             if entry is not None and entry not in imports.get(spec, []):
                 imports.setdefault(spec, []).append(entry)
-            definition = TAG_V03_DEFINITION if name == "tag" else definition
             defs[out] = definition.replace(f"directive @{name}", f"directive @{out}", 1)
             types.update(extra)
-    tag_v3 = True  # Apollo links tag v0.3 whatever the subgraphs' federation version
     for spec in seen_specs:
+        # Apollo links tag v0.3 whatever the subgraphs' federation version.
         name, version, purpose, _, _ = next(v for v in SPEC_DIRECTIVES.values() if v[0] == spec)
-        version = "0.2" if spec == "tag" and not tag_v3 else version
         text = f'@link(url: "https://specs.apollo.dev/{name}/v{version}"'
         text += f", for: {purpose}" if purpose else ""
         if spec in imports:

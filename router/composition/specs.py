@@ -85,7 +85,13 @@ def join_types(version: str) -> dict[str, str]:
 
 # canonical directive -> (spec name, version, purpose, definition, extra types)
 SPEC_DIRECTIVES: dict[str, tuple[str, str, str | None, str, dict[str, str]]] = {
-    "tag": ("tag", "0.3", None, "", {}),
+    "tag": (
+        "tag",
+        "0.3",
+        None,
+        f"directive @tag(name: String!) repeatable on {_TAG_LOCATIONS} | SCHEMA",
+        {},
+    ),
     "inaccessible": (
         "inaccessible",
         "0.2",
@@ -141,5 +147,3 @@ SPEC_ORDER = (
     "cost",
     "listSize",
 )
-TAG_V02_DEFINITION = f"directive @tag(name: String!) repeatable on {_TAG_LOCATIONS}"
-TAG_V03_DEFINITION = TAG_V02_DEFINITION + " | SCHEMA"
