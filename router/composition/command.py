@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from router.composition.compose import Composed, compose
 from router.composition.errors import CompositionError, CompositionIssue
 from router.composition.subgraph import SubgraphSchema
-from router.supergraph_config import SupergraphConfig, build_transport
+from router.supergraph_config import SubgraphEntry, SupergraphConfig, build_transport
 from router.transports import SubgraphTransport
 
 SDL_QUERY = "query SubgraphSdl { _service { sdl } }"
@@ -40,22 +40,28 @@ def _unavailable(name: str, detail: str) -> CompositionError:
     return CompositionError([CompositionIssue("SUBGRAPH_SDL_UNAVAILABLE", message)])
 
 
+async def _fetch_one(
+    name: str, entry: SubgraphEntry, given: SubgraphTransport | None
+) -> SubgraphSchema:
+    # HTTP clients are bound to the loop that opened them: use a fresh one and close it.
+    transport = given or build_transport(entry)
+    try:
+        sdl = await fetch_sdl(name, transport)
+    finally:
+        if given is None:
+            await transport.aclose()
+    return SubgraphSchema(name, entry.routing_url(name), sdl)
+
+
 async def fetch_subgraphs(
     config: SupergraphConfig, transports: Mapping[str, SubgraphTransport] | None = None
 ) -> list[SubgraphSchema]:
-    """Every subgraph of supergraph.yaml with its SDL, in the file's order."""
-    schemas = []
-    for name, entry in config.subgraphs.items():
-        given = (transports or {}).get(name) if entry.module is not None else None
-        # HTTP clients are bound to the loop that opened them: use a fresh one and close it.
-        transport = given or build_transport(entry)
-        try:
-            sdl = await fetch_sdl(name, transport)
-        finally:
-            if given is None:
-                await transport.aclose()
-        schemas.append(SubgraphSchema(name, entry.routing_url(name), sdl))
-    return schemas
+    """Every subgraph of supergraph.yaml with its SDL (fetched concurrently), in file order."""
+    fetches = [
+        _fetch_one(name, entry, (transports or {}).get(name) if entry.module else None)
+        for name, entry in config.subgraphs.items()
+    ]
+    return list(await asyncio.gather(*fetches))
 
 
 def _run(coroutine: Coroutine[Any, Any, T]) -> T:
