@@ -11,7 +11,7 @@ import yaml
 
 from shared.directus import backup, restore, schema_ops
 from shared.directus.admin_api import AdminApi
-from shared.directus.runtime import DirectusServer
+from shared.directus.runtime import DirectusServer, free_port
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -164,3 +164,21 @@ def test_backup_without_data_flag_has_no_rows(
         backup.main(["--out", str(out), "--url", source.url, "--token", source.platform_token]) == 0
     )
     assert "data" not in yaml.safe_load(out.read_text())
+
+
+def test_backup_finds_a_local_directus_by_its_data_folder(
+    round_trip: tuple[Any, Any, Path], tmp_path: Path
+) -> None:
+    source, _, _ = round_trip
+    out = tmp_path / "local.yaml"
+    assert backup.main(["--out", str(out), "--data-dir", str(source.config.data_dir)]) == 0
+    assert yaml.safe_load(out.read_text())["schema"] == _snapshot(source)
+
+
+def test_backup_of_an_unreachable_directus_fails_with_its_url(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    assert backup.main(["--out", str(tmp_path / "x.yaml"), "--url", url, "--token", "t"]) == 1
+    assert f"backup failed: GET {url}/schema/snapshot failed" in capsys.readouterr().err
+    assert not (tmp_path / "x.yaml").exists()
