@@ -245,6 +245,11 @@ class Supergraph:
                 self._load_type(node, kind)
         if not self.graphs:
             raise SupergraphError("no join__Graph enum: not a supergraph SDL")
+        if self._names.join_version in ("v0.1", "v0.2"):
+            raise SupergraphError(
+                f"join {self._names.join_version} (a Federation 1 supergraph) is not supported: "
+                "recompose with Federation 2 composition (join v0.3 or later)"
+            )
 
     def _load_schema(self, node: SchemaDefinitionNode) -> None:
         for op in node.operation_types:

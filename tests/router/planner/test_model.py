@@ -81,3 +81,17 @@ def test_sdl_without_join_graph_is_rejected() -> None:
 def test_every_fixture_supergraph_loads() -> None:
     for path in sorted(SUPERGRAPHS.glob("*.graphql")):
         assert Supergraph.from_sdl(path.read_text()).graphs
+
+
+def test_federation_one_supergraph_is_rejected_with_a_clear_error() -> None:
+    sdl = (SUPERGRAPHS / "shop.graphql").read_text().replace("join/v0.4", "join/v0.2")
+    with pytest.raises(SupergraphError, match=r"join v0\.2"):
+        Supergraph.from_sdl(sdl)
+
+
+def test_renamed_join_spec_is_followed() -> None:
+    sdl = (SUPERGRAPHS / "shop.graphql").read_text()
+    sdl = sdl.replace('join/v0.4", for', 'join/v0.4", as: "j", for').replace("join__", "j__")
+    renamed = Supergraph.from_sdl(sdl)
+    assert set(renamed.graphs) == {"ACCOUNTS", "INVENTORY", "PRODUCTS", "REVIEWS"}
+    assert renamed.types["Product"].keys["INVENTORY"][0].fields == "upc"
