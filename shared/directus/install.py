@@ -62,5 +62,10 @@ def node_binary() -> str:
 
 
 def directus_cli() -> list[str]:
-    """The command line that runs the installed Directus CLI (append its arguments)."""
-    return [node_binary(), str(install_dir() / "node_modules" / "directus" / "cli.js")]
+    """The command line that runs the installed Directus CLI (append its arguments).
+
+    It is what `directus/cli.js` imports, minus that file's update check, which would wait
+    on the npm registry before every start and print an upgrade banner into the logs.
+    """
+    run = install_dir() / "node_modules" / "@directus" / "api" / "dist" / "cli" / "run.js"
+    return [node_binary(), str(run)]
