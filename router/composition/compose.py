@@ -183,7 +183,7 @@ def compose(subgraphs: list[SubgraphSchema]) -> Composed:
     types = merger.run()
     issues += merger.issues
     if not issues:
-        issues += validate_supergraph(parsed, types, merger.hidden)
+        issues += validate_supergraph(parsed, types, spec_names)
     if issues:
         raise CompositionError(issues)
     sdl, issues = _print(merger, types)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from router.composition.auth import transitive_auth_issues
 from router.composition.errors import CompositionIssue
 from router.composition.fieldset import FieldSetError, field_set_refs
 from router.composition.merge_support import subgraph_list
 from router.composition.model import Subgraph, named_type
+from router.composition.runtime_types import runtime_type_issues
 from router.composition.satisfiability import satisfiability_issues
 from router.composition.supermodel import SType
 
@@ -120,8 +122,11 @@ def _inaccessible_issues(types: dict[str, SType], hidden: str) -> list[Compositi
 
 
 def validate_supergraph(
-    subgraphs: list[Subgraph], types: dict[str, SType], hidden: str = "@inaccessible"
+    subgraphs: list[Subgraph], types: dict[str, SType], names: dict[str, str]
 ) -> list[CompositionIssue]:
-    """Post-merge checks (`hidden` is the supergraph's name of @inaccessible)."""
+    """Post-merge checks (`names`: supergraph names of the spec directives)."""
+    hidden = "@" + names.get("inaccessible", "inaccessible")
     issues = _requires_issues(subgraphs) + _inaccessible_issues(types, hidden)
+    issues += runtime_type_issues(subgraphs, types)
+    issues += transitive_auth_issues(subgraphs, types, names)
     return issues or satisfiability_issues(subgraphs, types, hidden)

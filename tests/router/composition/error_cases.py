@@ -279,3 +279,32 @@ ERROR_CASES += [
         ('"Subscription.messages"', "subscription"),
     ),
 ]
+
+AUTH = (
+    'extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key",'
+    ' "@external", "@requires", "@authenticated", "@shareable"])\n'
+)
+ERROR_CASES += [
+    ErrorCase(
+        "shared_union_field_with_no_common_member",
+        "SHAREABLE_HAS_MISMATCHED_RUNTIME_TYPES",
+        {
+            "books": "type Book { id: ID } union Result = Book"
+            " type Query { results: [Result] @shareable }",
+            "films": "type Film { id: ID } union Result = Film"
+            " type Query { results: [Result] @shareable }",
+        },
+        ('"Query.results"', '"books"', '"Book"', '"films"', '"Film"'),
+    ),
+    ErrorCase(
+        "requires_reads_data_protected_more_than_the_field",
+        "MISSING_TRANSITIVE_AUTH_REQUIREMENTS",
+        {
+            "films": "#as-is\n" + AUTH + 'type Film @key(fields: "id") { id: ID!'
+            " minutes: Int @authenticated } type Query { films: [Film] }",
+            "stats": "#as-is\n" + AUTH + 'type Film @key(fields: "id") { id: ID!'
+            ' minutes: Int @external long: Boolean @requires(fields: "minutes") }',
+        },
+        ("[stats]", '"Film.long"', '"Film.minutes"'),
+    ),
+]
