@@ -19,6 +19,7 @@ from shared.directus import schema_ops
 from shared.directus.admin_api import AdminApi
 from shared.directus.connection import add_connection_args, connect
 from shared.directus.errors import DirectusError
+from shared.directus.provision import PLATFORM_EMAIL
 
 BACKUP_FORMAT = 1
 # Users are exported without password, tokens or role: those are secrets or
@@ -38,9 +39,12 @@ def user_fields(schema: schema_ops.Snapshot) -> list[str]:
 
 def export_rows(api: AdminApi, schema: schema_ops.Snapshot) -> dict[str, list[dict[str, Any]]]:
     """Every row of the platform collections and the platform users, in restore order."""
+    # The platform's service user belongs to each instance (provision.py makes it there).
+    service = {"filter[email][_neq]": PLATFORM_EMAIL}
+    fields = ",".join(user_fields(schema))
     data: dict[str, list[dict[str, Any]]] = {
         "directus_users": api.data(
-            "GET", "/users", params={"limit": -1, "fields": ",".join(user_fields(schema))}
+            "GET", "/users", params={"limit": -1, "fields": fields, **service}
         )
     }
     collections = schema_ops.platform_collections(schema)

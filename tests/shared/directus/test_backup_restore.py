@@ -11,6 +11,7 @@ import yaml
 
 from shared.directus import backup, restore, schema_ops
 from shared.directus.admin_api import AdminApi
+from shared.directus.provision import PLATFORM_EMAIL
 from shared.directus.runtime import DirectusServer, free_port
 
 pytestmark = pytest.mark.timeout(240)
@@ -144,7 +145,9 @@ def test_backup_file_holds_schema_and_rows(round_trip: tuple[Any, Any, Path]) ->
     assert document["mateway_backup"] == backup.BACKUP_FORMAT
     assert document["schema"]["directus"] == "12.4.0"
     assert [m["name"] for m in document["data"]["mates"]] == ["Sophia"]
-    assert "password" not in document["data"]["directus_users"][0]
+    users = document["data"]["directus_users"]
+    assert PLATFORM_EMAIL not in [u["email"] for u in users]
+    assert all("password" not in u and "token" not in u for u in users)
 
 
 def test_restore_refuses_a_directus_that_has_platform_collections(
