@@ -123,3 +123,14 @@ def test_prints_bootstrap_ready_and_memory_figures(
         f"ready {server.ready_seconds:.1f} s, RSS {rss_mb:.0f} MB"
     )
     assert server.ready_seconds < 60 and rss_mb < 600
+
+
+def test_real_directus_not_ready_in_time_is_stopped_and_names_its_log(
+    directus_template: DirectusTemplate, tmp_path: Path
+) -> None:
+    shutil.copytree(directus_template.path, tmp_path, dirs_exist_ok=True)
+    config = DirectusConfig(data_dir=tmp_path, port=free_port())
+    with pytest.raises(DirectusNotReady, match=rf"within 0\.2 s; see {config.log_path}"):
+        start_directus(config, timeout=0.2)
+    left = [p for p in psutil.process_iter(["cwd"]) if p.info["cwd"] == str(tmp_path)]
+    assert left == []
