@@ -12,7 +12,7 @@ from router.config import RouterConfig
 from router.http.app import RouterApp
 from router.http.runtime import build_router
 from router.supergraph_config import SubgraphEntry, SupergraphConfig, load_asgi_app
-from router.transports import HttpxTransport, SubgraphTransport
+from router.transports import HttpTransport, HttpxTransport, SubgraphTransport
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -60,7 +60,7 @@ def yaml_transports(
     }
 
 
-def _transport(name: str, entry: SubgraphEntry, config: RouterConfig) -> HttpxTransport:
+def _transport(name: str, entry: SubgraphEntry, config: RouterConfig) -> SubgraphTransport:
     override = config.subgraphs.get(name)
     timeout = entry.timeout_seconds
     if override is not None and override.timeout_seconds is not None:
@@ -69,7 +69,7 @@ def _transport(name: str, entry: SubgraphEntry, config: RouterConfig) -> HttpxTr
         app = load_asgi_app(entry.module)
         return HttpxTransport.in_process(app, timeout=timeout, service_name=name)
     assert entry.url is not None
-    return HttpxTransport.http(entry.url, timeout=timeout, service_name=name)
+    return HttpTransport(entry.url, timeout=timeout, service_name=name)
 
 
 def compose(supergraph_config: SupergraphConfig, transports: dict[str, SubgraphTransport]) -> str:

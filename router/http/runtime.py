@@ -14,16 +14,17 @@ from router.planner.planner import QueryPlanner
 from router.subscriptions.sockets import AsgiConnector, NetworkConnector, SocketConnector
 from router.subscriptions.stream import SubscriptionEngine
 from router.supergraph.model import Supergraph
-from router.transports import HttpxTransport, SubgraphTransport
+from router.transports import HttpTransport, HttpxTransport, SubgraphTransport
 
 
-def http_transports(supergraph: Supergraph, config: RouterConfig) -> dict[str, HttpxTransport]:
+def http_transports(supergraph: Supergraph, config: RouterConfig) -> dict[str, HttpTransport]:
     """One pooled HTTP transport per subgraph, at the URL in ``join__Graph``."""
     return {
-        graph.name: HttpxTransport.http(
+        graph.name: HttpTransport(
             graph.url, timeout=config.subgraph_timeout(graph.name), service_name=graph.name
         )
         for graph in supergraph.graphs.values()
+        if graph.url.startswith(("http://", "https://"))
     }
 
 
@@ -34,11 +35,9 @@ def connectors_for(
     connectors: dict[str, SocketConnector] = {}
     timeout = config.subscriptions.upstream_ack_timeout_seconds
     for name, transport in transports.items():
-        if not isinstance(transport, HttpxTransport):
-            continue
-        if transport.app is not None:
+        if isinstance(transport, HttpxTransport) and transport.app is not None:
             connectors[name] = AsgiConnector(transport.app, transport.url, timeout)
-        else:
+        elif isinstance(transport, HttpxTransport | HttpTransport):
             connectors[name] = NetworkConnector(transport.url, timeout)
     return connectors
 
