@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal
@@ -98,7 +99,7 @@ class FieldInGraph:
             return False
         if self.override_label is None:
             return True
-        enabled = self.override_label in enabled_labels
+        enabled = self.override_label in enabled_labels or _always_on(self.override_label)
         # The overriding graph names `override`; the overridden one only carries the label.
         return enabled if self.override is not None else not enabled
 
@@ -353,6 +354,15 @@ class Supergraph:
             # No @join__field: every graph defining the parent type resolves the field.
             per_graph = {g: FieldInGraph(g) for g in info.graphs}
         info.fields[name] = FieldInfo(name, info.name, type_node, named, depth, per_graph)
+
+
+_PERCENT = re.compile(r"^percent\((\d+(?:\.\d+)?)\)$")
+
+
+def _always_on(label: str) -> bool:
+    """``percent(100)`` is on for every request, as in Apollo Router and Hive Gateway."""
+    match = _PERCENT.match(label)
+    return match is not None and float(match.group(1)) >= 100
 
 
 def _field_in_graph(graph: str, args: dict[str, object]) -> FieldInGraph:

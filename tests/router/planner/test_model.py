@@ -95,3 +95,10 @@ def test_renamed_join_spec_is_followed() -> None:
     renamed = Supergraph.from_sdl(sdl)
     assert set(renamed.graphs) == {"ACCOUNTS", "INVENTORY", "PRODUCTS", "REVIEWS"}
     assert renamed.types["Product"].keys["INVENTORY"][0].fields == "upc"
+
+
+def test_percent_hundred_override_label_is_always_on() -> None:
+    sdl = (SUPERGRAPHS / "override.graphql").read_text().replace("percent(25)", "percent(100)")
+    plan_field = Supergraph.from_sdl(sdl).types["Account"].fields["plan"]
+    assert plan_field.graphs["NEW"].resolves(frozenset())
+    assert not plan_field.graphs["OLD"].resolves(frozenset())
