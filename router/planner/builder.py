@@ -255,8 +255,9 @@ class GroupBuilder:
                 self._add_local(pos, sel)  # nothing better: fails below with the real culprit
                 return
             raise PlanningError(
-                f"Cannot plan '{pos.type_name}.{sel.name}': no subgraph can resolve it from "
-                f"subgraph '{pos.group.service}' (no usable @key)."
+                f"Cannot plan '{pos.type_name}.{sel.name}' at '{'.'.join(pos.path) or '<root>'}':"
+                f" no subgraph can resolve it from subgraph '{pos.group.service}'"
+                " (no usable @key)."
             )
         choice = min(candidates, key=lambda c: self._rank(pos, c, (sel,)))
         target = self._enter(
