@@ -9,6 +9,7 @@ asserted (both gateways answer the benchmark query identically and without error
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -98,6 +99,10 @@ def summary_lines(figures: dict[str, Any]) -> list[str]:
             )
     if "router_added_p50_ms" in single:
         lines.append(f"  router adds {single['router_added_p50_ms']} ms p50 over the subgraph")
+    lines.append(
+        f"cpus {figures.get('cpus')}, load average before {figures.get('load_average_before')}"
+        f", after {figures.get('load_average_after')}"
+    )
     if figures.get("router_error"):
         lines.append(f"our router could not be measured: {figures['router_error']}")
     return lines
@@ -140,12 +145,23 @@ def test_router_and_hive_gateway_under_load(
     """Loads both gateways in turns with the deep query, then measures one-subgraph overhead."""
     hive_answer = answer(stack.hive.url, DEEP_QUERY)
     assert "errors" not in hive_answer, hive_answer
-    figures: dict[str, Any] = {"composer": stack.supergraph.composer}
+    figures: dict[str, Any] = {
+        "composer": stack.supergraph.composer,
+        "cpus": os.cpu_count(),
+        # Other work on the machine skews the figures: the load average says how much.
+        "load_average_before": [round(value, 2) for value in os.getloadavg()],
+    }
     gateways = [Target("hive_gateway", f"{stack.hive.url}/graphql", stack.hive.pid)]
     router = start_router_or_note(stack, figures)
     if router is not None:
         router_answer = answer(router.url, DEEP_QUERY)
         figures["router_matches_hive"] = comparable(router_answer) == comparable(hive_answer)
+        if not figures["router_matches_hive"]:
+            # Kept for diagnosis: the two answers side by side.
+            RESULTS_FILE.parent.mkdir(parents=True, exist_ok=True)
+            for name, body in (("hive", hive_answer), ("router", router_answer)):
+                (RESULTS_FILE.parent / f"deep_answer_{name}.json").write_text(json.dumps(body))
+            figures["router_answer_errors"] = router_answer.get("errors")
         gateways.append(Target("mateway_router", f"{router.url}/graphql", router.pid))
 
     deep = load_interleaved(
@@ -163,9 +179,12 @@ def test_router_and_hive_gateway_under_load(
     figures["single_subgraph"] = {name: asdict(result) for name, result in single.items()}
     if router is not None:
         add_ratios(figures)
+    figures["load_average_after"] = [round(value, 2) for value in os.getloadavg()]
     write_and_print(figures, capsys)
 
     assert deep["hive_gateway"].failed_checks == 0, "Hive Gateway answered with errors under load"
     assert "router_error" not in figures, figures["router_error"]
     assert figures["router_matches_hive"], "our router's answer differs from Hive Gateway's"
     assert deep["mateway_router"].failed_checks == 0, "our router answered with errors under load"
+    failed = {name: result.failed_checks for name, result in single.items() if result.failed_checks}
+    assert not failed, f"errors under load on the one-subgraph query: {failed}"
