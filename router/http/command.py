@@ -11,8 +11,9 @@ import uvicorn
 from router.config import RouterConfig
 from router.http.app import RouterApp
 from router.http.runtime import build_router
+from router.http.subgraph_clients import AsgiTransport, HttpTransport
 from router.supergraph_config import SubgraphEntry, SupergraphConfig, load_asgi_app
-from router.transports import HttpTransport, HttpxTransport, SubgraphTransport
+from router.transports import SubgraphTransport
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -67,7 +68,7 @@ def _transport(name: str, entry: SubgraphEntry, config: RouterConfig) -> Subgrap
         timeout = override.timeout_seconds
     if entry.module is not None:
         app = load_asgi_app(entry.module)
-        return HttpxTransport.in_process(app, timeout=timeout, service_name=name)
+        return AsgiTransport(app, timeout=timeout, service_name=name)
     assert entry.url is not None
     return HttpTransport(entry.url, timeout=timeout, service_name=name)
 

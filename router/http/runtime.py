@@ -9,12 +9,13 @@ from router.executor.operation import RouterExecutor
 from router.http.app import RouterApp
 from router.http.lifespan import AppLifespan
 from router.http.metrics import RouterMetrics
+from router.http.subgraph_clients import AsgiTransport, HttpTransport
 from router.pipeline import Pipeline, Stage, install_plugins
 from router.planner.planner import QueryPlanner
 from router.subscriptions.sockets import AsgiConnector, NetworkConnector, SocketConnector
 from router.subscriptions.stream import SubscriptionEngine
 from router.supergraph.model import Supergraph
-from router.transports import HttpTransport, HttpxTransport, SubgraphTransport
+from router.transports import HttpxTransport, SubgraphTransport
 
 
 def http_transports(supergraph: Supergraph, config: RouterConfig) -> dict[str, HttpTransport]:
@@ -35,7 +36,7 @@ def connectors_for(
     connectors: dict[str, SocketConnector] = {}
     timeout = config.subscriptions.upstream_ack_timeout_seconds
     for name, transport in transports.items():
-        if isinstance(transport, HttpxTransport) and transport.app is not None:
+        if isinstance(transport, AsgiTransport | HttpxTransport) and transport.app is not None:
             connectors[name] = AsgiConnector(transport.app, transport.url, timeout)
         elif isinstance(transport, HttpxTransport | HttpTransport):
             connectors[name] = NetworkConnector(transport.url, timeout)
@@ -88,7 +89,7 @@ def build_router(
     lifespans = [
         AppLifespan(name, transport.app)
         for name, transport in chosen.items()
-        if isinstance(transport, HttpxTransport) and transport.app is not None
+        if isinstance(transport, AsgiTransport | HttpxTransport) and transport.app is not None
     ]
 
     async def start_subgraphs() -> None:

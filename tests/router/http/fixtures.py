@@ -12,7 +12,8 @@ import httpx
 from router.config import RouterConfig
 from router.http.app import RouterApp
 from router.http.runtime import build_router
-from router.transports import HttpxTransport, SubgraphTransport
+from router.http.subgraph_clients import AsgiTransport
+from router.transports import SubgraphTransport
 from tests.router.http.subgraphs import SUBGRAPH_APPS, accounts_schema, reviews_schema, sdl_of
 from tests.support.federation import SubgraphSource, compose_with_apollo
 
@@ -45,8 +46,7 @@ def in_process_transports(apps: Mapping[str, Any] | None = None) -> dict[str, Su
     """In-process transports to the test subgraphs (or to ``apps`` standing in for them)."""
     chosen = {**SUBGRAPH_APPS, **(apps or {})}
     return {
-        name: HttpxTransport.in_process(app, service_name=name, timeout=5.0)
-        for name, app in chosen.items()
+        name: AsgiTransport(app, service_name=name, timeout=5.0) for name, app in chosen.items()
     }
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from router.transports import HttpxTransport
+from router.http.subgraph_clients import HttpTransport
 from tests.router.http.fixtures import client_for, in_process_transports, make_router
 from tests.router.http.subgraphs import reviews_app
 from tests.support.ports import free_port
@@ -65,7 +65,7 @@ async def test_health_is_200_when_every_subgraph_answers() -> None:
 async def test_health_is_503_naming_the_subgraph_that_is_down() -> None:
     closed_port = free_port()
     transports = in_process_transports()
-    transports["reviews"] = HttpxTransport.http(
+    transports["reviews"] = HttpTransport(
         f"http://127.0.0.1:{closed_port}/graphql", timeout=1.0, service_name="reviews"
     )
     async with client_for(make_router(transports=transports)) as client:
@@ -83,7 +83,7 @@ async def test_health_probes_subgraphs_over_http(
 ) -> None:
     server = serve_asgi(reviews_app)
     transports = in_process_transports()
-    transports["reviews"] = HttpxTransport.http(f"{server.url}/graphql", service_name="reviews")
+    transports["reviews"] = HttpTransport(f"{server.url}/graphql", service_name="reviews")
     async with client_for(make_router(transports=transports)) as client:
         response = await client.get("/health")
     assert response.status_code == 200

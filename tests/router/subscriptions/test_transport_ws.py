@@ -9,7 +9,7 @@ import pytest
 from httpx_ws import WebSocketDisconnect
 
 from router.config import RouterConfig, SubscriptionSettings
-from router.transports import HttpxTransport
+from router.http.subgraph_clients import HttpTransport
 from tests.router.http.fixtures import in_process_transports, make_router
 from tests.router.http.subgraphs import PROBE, reviews_app
 from tests.router.subscriptions.support import (
@@ -211,7 +211,7 @@ async def test_subgraph_dropping_the_connection_ends_the_client_stream_with_an_e
 async def test_unreachable_subgraph_ends_the_client_stream_with_an_error() -> None:
     transports = in_process_transports()
     url = f"http://127.0.0.1:{free_port()}/graphql"
-    transports["reviews"] = HttpxTransport.http(url, timeout=1.0, service_name="reviews")
+    transports["reviews"] = HttpTransport(url, timeout=1.0, service_name="reviews")
     async with ws_connect(make_router(transports=transports)) as ws:
         await init(ws)
         await subscribe(ws, REVIEWS)

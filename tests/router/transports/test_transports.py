@@ -12,10 +12,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from router.http.subgraph_clients import AsgiTransport, HttpTransport
 from router.transports import (
     SUBGRAPH_INVALID_RESPONSE,
     SUBGRAPH_UNAVAILABLE,
-    HttpTransport,
     HttpxTransport,
     SubgraphError,
     SubgraphTransport,
@@ -83,18 +83,26 @@ def over_http(request: pytest.FixtureRequest) -> HttpFactory:
     return HttpTransport
 
 
+@pytest.fixture(params=["direct_asgi", "httpx_asgi"])
+def in_process(request: pytest.FixtureRequest) -> HttpFactory:
+    """Both in-process transports: the router's direct ASGI call and httpx's ASGI transport."""
+    if request.param == "httpx_asgi":
+        return HttpxTransport.in_process
+    return AsgiTransport
+
+
 async def test_in_process_and_http_transports_answer_the_same(
-    serve_asgi: Callable[[Any], UvicornThread], over_http: HttpFactory
+    serve_asgi: Callable[[Any], UvicornThread], over_http: HttpFactory, in_process: HttpFactory
 ) -> None:
     server = serve_asgi(reviews_app)
     query = "{ reviews { body author { id } } }"
-    in_process = HttpxTransport.in_process(reviews_app, service_name="reviews")
+    local_transport = in_process(reviews_app, service_name="reviews")
     remote_transport = over_http(f"{server.url}/graphql", service_name="reviews")
     try:
-        local = await in_process.execute(query)
+        local = await local_transport.execute(query)
         remote = await remote_transport.execute(query)
     finally:
-        await in_process.aclose()
+        await local_transport.aclose()
         await remote_transport.aclose()
     assert local == remote
     assert local["data"]["reviews"][0] == {"body": "Great", "author": {"id": "1"}}
@@ -132,8 +140,10 @@ async def test_connection_refused_is_a_subgraph_error(over_http: HttpFactory) ->
         ("/list", SUBGRAPH_INVALID_RESPONSE, "not_graphql"),
     ],
 )
-async def test_bad_answers_are_typed_subgraph_errors(path: str, code: str, reason: str) -> None:
-    transport = HttpxTransport.in_process(MISBEHAVING_APP, path=path, timeout=0.3, service_name="s")
+async def test_bad_answers_are_typed_subgraph_errors(
+    in_process: HttpFactory, path: str, code: str, reason: str
+) -> None:
+    transport = in_process(MISBEHAVING_APP, path=path, timeout=0.3, service_name="s")
     with pytest.raises(SubgraphError) as raised:
         await transport.execute("{ __typename }")
     await transport.aclose()
@@ -183,15 +193,15 @@ async def test_header_values_cannot_split_the_request() -> None:
         await transport.execute("{ __typename }", headers={"x": "a\r\nInjected: 1"})
 
 
-async def test_graphql_errors_with_a_4xx_status_are_passed_on() -> None:
-    transport = HttpxTransport.in_process(MISBEHAVING_APP, path="/error400", service_name="s")
+async def test_graphql_errors_with_a_4xx_status_are_passed_on(in_process: HttpFactory) -> None:
+    transport = in_process(MISBEHAVING_APP, path="/error400", service_name="s")
     result = await transport.execute("{ __typename }")
     await transport.aclose()
     assert result["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
 
 
-async def test_headers_are_forwarded_to_the_subgraph() -> None:
-    transport = HttpxTransport.in_process(MISBEHAVING_APP, path="/headers", service_name="s")
+async def test_headers_are_forwarded_to_the_subgraph(in_process: HttpFactory) -> None:
+    transport = in_process(MISBEHAVING_APP, path="/headers", service_name="s")
     result = await transport.execute("{ __typename }", headers={"authorization": "Bearer t"})
     await transport.aclose()
     assert result == {"data": {"auth": "Bearer t"}}
@@ -235,3 +245,14 @@ async def test_a_query_on_a_connection_the_server_just_closed_is_retried_once() 
     finally:
         await transport.aclose()
         server.close()
+
+
+async def test_a_crashing_in_process_subgraph_is_a_subgraph_error() -> None:
+    async def crashing(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        raise RuntimeError("boom")
+
+    transport = AsgiTransport(crashing, service_name="s")
+    with pytest.raises(SubgraphError) as raised:
+        await transport.execute("{ __typename }")
+    assert raised.value.code == SUBGRAPH_UNAVAILABLE
+    assert "boom" in raised.value.message
