@@ -15,7 +15,7 @@ FIXTURES = ["shop", "keys", "keychain", "requires", "abstract", "override", "sha
 @pytest.mark.parametrize("name", FIXTURES)
 def test_seeded_operations_plan_into_valid_subgraph_fetches(name: str) -> None:
     schema = supergraph(name).api_schema
-    for seed in range(12):
+    for seed in range(20):
         query = random_query(schema, seed)
         assert not validate(schema, parse(query)), query
         for fetch in fetches(plan(name, query).node):
