@@ -94,8 +94,9 @@ class HttpxTransport:
         cls, url: str, timeout: float = 30.0, service_name: str = "subgraph"
     ) -> HttpxTransport:
         """A keep-alive HTTP client for a subgraph served at ``url``."""
+        # Idle connections go before servers close theirs (uvicorn: 5 s), or a reuse races it.
         limits = httpx.Limits(
-            max_connections=200, max_keepalive_connections=100, keepalive_expiry=30.0
+            max_connections=200, max_keepalive_connections=100, keepalive_expiry=4.0
         )
         client = httpx.AsyncClient(timeout=timeout, limits=limits, http2=False)
         return cls(client, url, service_name)
