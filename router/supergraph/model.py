@@ -246,6 +246,12 @@ class Supergraph:
                 self._load_type(node, kind)
         if not self.graphs:
             raise SupergraphError("no join__Graph enum: not a supergraph SDL")
+        for info in self.types.values():
+            if not info.graphs and info.kind in ("object", "interface", "union"):
+                # No @join__type at all: a type every subgraph shares (some composers omit it).
+                info.graphs = list(self.graphs)
+                for fi in info.fields.values():
+                    fi.graphs = fi.graphs or {g: FieldInGraph(g) for g in self.graphs}
         if self._names.join_version in ("v0.1", "v0.2"):
             raise SupergraphError(
                 f"join {self._names.join_version} (a Federation 1 supergraph) is not supported: "

@@ -102,3 +102,11 @@ def test_percent_hundred_override_label_is_always_on() -> None:
     plan_field = Supergraph.from_sdl(sdl).types["Account"].fields["plan"]
     assert plan_field.graphs["NEW"].resolves(frozenset())
     assert not plan_field.graphs["OLD"].resolves(frozenset())
+
+
+def test_type_without_join_type_is_shared_by_every_graph() -> None:
+    sdl = (SUPERGRAPHS / "shop.graphql").read_text()
+    sdl = sdl.replace("type Review\n  @join__type(graph: REVIEWS)\n", "type Review\n")
+    review = Supergraph.from_sdl(sdl).types["Review"]
+    assert set(review.graphs) == {"ACCOUNTS", "INVENTORY", "PRODUCTS", "REVIEWS"}
+    assert set(review.fields["body"].graphs) == set(review.graphs)
