@@ -69,3 +69,29 @@ async def test_client_disconnect_over_the_network_closes_the_subgraph_subscripti
             assert (await _receive(ws))["type"] == "next"
         assert PROBE.open == baseline + 1
     await wait_until_closed(baseline)
+
+
+async def test_subgraph_going_down_mid_stream_ends_the_client_stream_with_an_error(
+    serve_asgi: Callable[[Any], UvicornThread],
+) -> None:
+    accounts = serve_asgi(accounts_app)
+    reviews = serve_asgi(reviews_app)
+    sdl = supergraph_sdl(accounts=f"{accounts.url}/graphql", reviews=f"{reviews.url}/graphql")
+    router = serve_asgi(build_router(sdl, RouterConfig(mode="development")))
+    url = router.url.replace("http", "ws") + "/graphql"
+    async with connect(url, subprotocols=[Subprotocol("graphql-transport-ws")]) as ws:
+        await _send(ws, {"type": "connection_init"})
+        await _receive(ws)
+        await _send(ws, {"id": "s", "type": "subscribe", "payload": {"query": ENDLESS}})
+        assert (await _receive(ws))["type"] == "next"
+        await asyncio.to_thread(reviews.stop)  # uvicorn closes its WebSockets on shutdown
+        messages = []
+        for _ in range(500):
+            message = await _receive(ws)
+            messages.append(message)
+            if message["type"] == "complete":
+                break
+    assert messages[-1] == {"id": "s", "type": "complete"}
+    error = messages[-2]["payload"]["errors"][0]
+    assert error["extensions"]["code"] == "SUBGRAPH_UNAVAILABLE"
+    assert error["extensions"]["serviceName"] == "reviews"
