@@ -9,7 +9,7 @@ from graphql import DocumentNode, print_ast
 
 from router.planner.nodes import QueryPlan
 
-PlanKey = tuple[str, str | None]
+PlanKey = tuple[str, str | None, frozenset[str]]  # document hash, operation, override labels
 
 
 def document_hash(document: DocumentNode) -> str:

@@ -34,6 +34,7 @@ from router.supergraph.model import Supergraph
 
 __all__ = ["PlanningError", "QueryPlanner"]
 
+_MAX_LABEL_SETS = 64  # label sets are few; the bound only guards against misuse
 _NOT_NAME = re.compile(r"[^_0-9A-Za-z]")  # subgraph names may hold characters names cannot
 
 
@@ -47,28 +48,55 @@ class QueryPlanner:
         cache_size: int = 1024,
     ) -> None:
         self.supergraph = supergraph
-        self.resolution = Resolution(supergraph, frozenset(override_labels))
+        self.override_labels = frozenset(override_labels)
+        self.resolution = Resolution(supergraph, self.override_labels)
+        self._resolutions = {self.override_labels: self.resolution}
         self.cache = PlanCache(cache_size)
 
-    def plan(self, document: DocumentNode, operation_name: str | None = None) -> QueryPlan:
-        """The plan of an operation of a validated document (cached)."""
-        key = (document_hash(document), operation_name)
+    def plan(
+        self,
+        document: DocumentNode,
+        operation_name: str | None = None,
+        override_labels: frozenset[str] | None = None,
+    ) -> QueryPlan:
+        """The plan of an operation of a validated document (cached).
+
+        ``override_labels`` replaces the planner's enabled labels for this request (for
+        routers that roll ``percent(x)`` labels per request); it is part of the cache key.
+        """
+        labels = self.override_labels if override_labels is None else override_labels
+        key = (document_hash(document), operation_name, labels)
         cached = self.cache.get(key)
         if cached is not None:
             return cached
-        plan = self.build(document, operation_name)
+        plan = self.build(document, operation_name, labels)
         self.cache.put(key, plan)
         return plan
 
-    def build(self, document: DocumentNode, operation_name: str | None = None) -> QueryPlan:
+    def _resolution(self, labels: frozenset[str]) -> Resolution:
+        found = self._resolutions.get(labels)
+        if found is None:
+            if len(self._resolutions) >= _MAX_LABEL_SETS:
+                self._resolutions.clear()
+                self._resolutions[self.override_labels] = self.resolution
+            found = self._resolutions[labels] = Resolution(self.supergraph, labels)
+        return found
+
+    def build(
+        self,
+        document: DocumentNode,
+        operation_name: str | None = None,
+        override_labels: frozenset[str] | None = None,
+    ) -> QueryPlan:
         """Builds a plan without the cache."""
+        labels = self.override_labels if override_labels is None else override_labels
         operation = _operation(document, operation_name)
         fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
         kind: OperationKind = operation.operation.value  # type: ignore[assignment]
         selections = SelectionReader(fragments).read(operation.selection_set)
-        builder = GroupBuilder(self.resolution)
+        builder = GroupBuilder(self._resolution(frozenset(labels)))
         builder.plan_root(kind, selections)
         groups = [g for g in builder.groups if not g.is_empty()]
         reduce_dependencies(groups)

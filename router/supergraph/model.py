@@ -179,6 +179,17 @@ class Supergraph:
         """Parse a supergraph SDL into the model."""
         return cls(text, parse(text, no_location=True))
 
+    @cached_property
+    def override_labels(self) -> frozenset[str]:
+        """Every progressive-override label the supergraph uses."""
+        return frozenset(
+            fg.override_label
+            for info in self.types.values()
+            for fi in info.fields.values()
+            for fg in fi.graphs.values()
+            if fg.override_label is not None
+        )
+
     @property
     def join_version(self) -> str:
         """The join spec version linked by the SDL (``v0.5``), or empty when unknown."""

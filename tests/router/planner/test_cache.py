@@ -29,12 +29,16 @@ def test_operation_name_is_part_of_the_key() -> None:
 def test_cache_evicts_least_recently_used_beyond_its_size() -> None:
     cache = PlanCache(maxsize=2)
     plans = [QueryPlan(None) for _ in range(3)]
-    cache.put(("a", None), plans[0])
-    cache.put(("b", None), plans[1])
-    assert cache.get(("a", None)) is plans[0]  # "a" is now the most recently used
-    cache.put(("c", None), plans[2])
+    cache.put(("a", None, frozenset()), plans[0])
+    cache.put(("b", None, frozenset()), plans[1])
+    assert cache.get(("a", None, frozenset())) is plans[0]  # "a" is now the most recently used
+    cache.put(("c", None, frozenset()), plans[2])
     assert len(cache) == 2
-    assert ("b", None) not in cache and ("a", None) in cache and ("c", None) in cache
+    assert (
+        ("b", None, frozenset()) not in cache
+        and ("a", None, frozenset()) in cache
+        and ("c", None, frozenset()) in cache
+    )
 
 
 def test_planner_cache_stays_bounded() -> None:
@@ -47,3 +51,16 @@ def test_planner_cache_stays_bounded() -> None:
 def test_document_hash_differs_for_different_text() -> None:
     assert document_hash(parse("{ a }")) != document_hash(parse("{ b }"))
     assert document_hash(parse("{ a }")) == document_hash(parse("{ a }"))
+
+
+def test_per_request_override_labels_get_their_own_plans() -> None:
+    from tests.router.planner.support import fetches
+
+    planner = QueryPlanner(supergraph("override"))
+    document = parse('{ account(id: "1") { plan } }')
+    default = planner.plan(document)
+    rolled = planner.plan(document, override_labels=frozenset({"percent(25)"}))
+    assert [f.service_name for f in fetches(default.node)] == ["old"]
+    assert [f.service_name for f in fetches(rolled.node)] == ["old", "new"]
+    assert planner.plan(document, override_labels=frozenset({"percent(25)"})) is rolled
+    assert supergraph("override").override_labels == frozenset({"percent(25)"})
