@@ -60,6 +60,10 @@ class RouterConfig(BaseSettings):
     default_subgraph_timeout_seconds: float = Field(default=30.0, gt=0)
     subgraphs: dict[str, SubgraphSettings] = Field(default_factory=dict)
     health_timeout_seconds: float = Field(default=2.0, gt=0)
+    health_checks: list[str] = Field(
+        default_factory=list,
+        description="'module:function' factories of named dependency checks for /health",
+    )
     plan_cache_size: int = Field(default=1024, ge=1)
     document_cache_size: int = Field(default=1024, ge=1)
     max_body_bytes: int = Field(default=1_000_000, ge=1)

@@ -25,13 +25,14 @@ from router.http.graphql_http import (
     request_from_query_string,
     response_status,
 )
-from router.http.health import check_health
+from router.http.health import check_health, load_dependency_checks
 from router.http.metrics import CONTENT_TYPE_LATEST, RouterMetrics
 from router.pipeline import GraphQLRequest, Pipeline, RequestContext, RequestError
 from router.subscriptions.sse import stream_sse
 from router.subscriptions.stream import SubscriptionEngine
 from router.subscriptions.transport_ws import TransportWsSession
 from router.transports import SubgraphTransport
+from shared.health import HealthCheck
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
@@ -58,6 +59,7 @@ class RouterApp:
         transports: Mapping[str, SubgraphTransport],
         on_startup: list[Callback] | None = None,
         on_shutdown: list[Callback] | None = None,
+        dependency_checks: Mapping[str, HealthCheck] | None = None,
     ) -> None:
         self.pipeline = pipeline
         self.engine = engine
@@ -66,6 +68,12 @@ class RouterApp:
         self.transports = transports
         self.on_startup = on_startup or []
         self.on_shutdown = on_shutdown or []
+        # Named dependency checks /health runs besides the subgraphs: given, or from config.
+        self.dependency_checks: dict[str, HealthCheck] = (
+            dict(dependency_checks)
+            if dependency_checks is not None
+            else load_dependency_checks(config.health_checks)
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -87,7 +95,9 @@ class RouterApp:
         elif method != "GET":
             await _send_json(send, 405, _errors("Method not allowed"), [(b"allow", b"GET")])
         elif path == "/health":
-            status, body = await check_health(self.transports, self.config.health_timeout_seconds)
+            status, body = await check_health(
+                self.transports, self.config.health_timeout_seconds, self.dependency_checks
+            )
             await _send_json(send, status, body)
         elif path == "/metrics":
             exposition = self.metrics.exposition()
