@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from strawberry.asgi import GraphQL
+from pathlib import Path
 
-from subgraphs.mates.schema import schema
+from shared.apps.factory import create_app
 
-app = GraphQL(schema, graphql_ide=None)
+# The built-in mates are read from YAML at import, so the app has no dependency to check.
+bundle = create_app(Path(__file__).parent)
+app = bundle.asgi

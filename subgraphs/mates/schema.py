@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from shared.errors import MatewaySchema
 from subgraphs.mates.service import builtin_mates_by_id
 from subgraphs.mates.types import Mate
 
@@ -19,4 +20,4 @@ class Query:
         return Mate.resolve_reference(id)
 
 
-schema = strawberry.federation.Schema(query=Query, types=[Mate])
+schema = MatewaySchema(query=Query, types=[Mate])

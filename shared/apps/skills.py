@@ -1,0 +1,160 @@
+"""The skill registry: every enabled app's skills with cost, role and input JSON Schema.
+
+The router (credits, auth, rate limits) and the ai app (tool calling) read it through this
+Python API. `SkillRegistry.visible_to(role)` filters what a caller may see; exposing it as a
+GraphQL query waits for the identity issue, which knows the caller's role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from graphql import GraphQLSchema
+
+from shared.apps.input_schema import empty_input_json_schema, input_object_json_schema
+from shared.apps.manifest import AppManifest, Role
+from shared.apps.skill_fields import SkillOperation, match_skill_fields
+
+if TYPE_CHECKING:
+    from shared.apps.factory import AppBundle
+
+
+@dataclass(frozen=True)
+class SkillInfo:
+    """One skill as the router and the ai app see it."""
+
+    app: str
+    name: str
+    field_name: str
+    operation: SkillOperation
+    description: str
+    cost: int
+    role: Role
+    providers: tuple[str, ...]
+    input_type: str | None
+    input_schema: dict[str, Any] = field(hash=False, compare=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready description of the skill."""
+        return {
+            "app": self.app,
+            "name": self.name,
+            "field": self.field_name,
+            "operation": self.operation,
+            "description": self.description,
+            "cost": self.cost,
+            "role": self.role.value,
+            "providers": list(self.providers),
+            "input_type": self.input_type,
+            "input_schema": self.input_schema,
+        }
+
+
+def app_skills(
+    manifest: AppManifest, schema: GraphQLSchema, package: str, source: Path | str
+) -> tuple[SkillInfo, ...]:
+    """The skills of one app, checked against its schema (SkillSchemaError on a mismatch)."""
+    skills = []
+    for matched in match_skill_fields(manifest, schema, package, source):
+        skill = matched.skill
+        input_type = matched.input_type
+        skills.append(
+            SkillInfo(
+                app=manifest.name,
+                name=skill.name,
+                field_name=matched.field_name,
+                operation=matched.operation,
+                description=skill.description,
+                cost=skill.cost,
+                role=skill.role,
+                providers=skill.providers,
+                input_type=input_type.name if input_type is not None else None,
+                input_schema=(
+                    input_object_json_schema(input_type)
+                    if input_type is not None
+                    else empty_input_json_schema()
+                ),
+            )
+        )
+    return tuple(skills)
+
+
+class SkillRegistry:
+    """The skills of a set of apps, by field name (`pdfExtract`), in app then manifest order."""
+
+    def __init__(self, skills: Iterable[SkillInfo]) -> None:
+        self._skills: dict[str, SkillInfo] = {}
+        for skill in skills:
+            if skill.field_name in self._skills:
+                other = self._skills[skill.field_name]
+                raise ValueError(
+                    f"skill field {skill.field_name} is declared by apps {other.app!r} and "
+                    f"{skill.app!r}"
+                )
+            self._skills[skill.field_name] = skill
+
+    @classmethod
+    def from_bundles(cls, bundles: Iterable[AppBundle]) -> SkillRegistry:
+        """The registry of already-built apps."""
+        return cls(skill for bundle in bundles for skill in bundle.skills)
+
+    def __iter__(self) -> Iterator[SkillInfo]:
+        return iter(self._skills.values())
+
+    def __len__(self) -> int:
+        return len(self._skills)
+
+    def __contains__(self, field_name: object) -> bool:
+        return field_name in self._skills
+
+    def get(self, field_name: str) -> SkillInfo | None:
+        """The skill behind a root field, or None when the field is no skill."""
+        return self._skills.get(field_name)
+
+    def of_app(self, app: str) -> list[SkillInfo]:
+        """The skills of one app."""
+        return [skill for skill in self if skill.app == app]
+
+    def visible_to(self, role: Role) -> list[SkillInfo]:
+        """The skills a caller with `role` may run (an anonymous caller never sees admin ones)."""
+        return [skill for skill in self if role.allows(skill.role)]
+
+    def as_list(self, role: Role | None = None) -> list[dict[str, Any]]:
+        """JSON-ready skills, all of them or those visible to `role`."""
+        skills = list(self) if role is None else self.visible_to(role)
+        return [skill.as_dict() for skill in skills]
+
+
+@dataclass(frozen=True)
+class DirectiveUse:
+    """A directive applied to a field, e.g. `@credits(cost: 5)`."""
+
+    name: str
+    arguments: tuple[tuple[str, str], ...]
+
+    def sdl(self) -> str:
+        """The directive as SDL text."""
+        if not self.arguments:
+            return f"@{self.name}"
+        args = ", ".join(f"{name}: {value}" for name, value in self.arguments)
+        return f"@{self.name}({args})"
+
+
+def skill_directives(manifest: AppManifest) -> dict[str, tuple[DirectiveUse, ...]]:
+    """The `@credits(cost:)` and `@auth(requires:)` each skill field should carry.
+
+    Free skills carry no @credits and anonymous ones no @auth, so the router's plugins act
+    only where app.yml asks them to. Role values are the GraphQL enum names (USER, ADMIN).
+    """
+    directives: dict[str, tuple[DirectiveUse, ...]] = {}
+    for field_name, skill in manifest.skill_fields().items():
+        uses = []
+        if skill.cost > 0:
+            uses.append(DirectiveUse("credits", (("cost", str(skill.cost)),)))
+        if skill.role is not Role.ANONYMOUS:
+            uses.append(DirectiveUse("auth", (("requires", skill.role.name),)))
+        directives[field_name] = tuple(uses)
+    return directives

@@ -1,0 +1,181 @@
+"""The skill registry and the check of app.yml's skills against the app's schema."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from shared.apps.factory import create_app
+from shared.apps.manifest import AppManifest, Role
+from shared.apps.skill_fields import SkillSchemaError
+from shared.apps.skills import SkillRegistry, app_skills, skill_directives
+from tests.shared.apps.conftest import LIBRARY_DIR, LIBRARY_YML
+from tests.shared.apps.fixtures.library.app import bundle as library
+
+PACKAGE = "tests.shared.apps.fixtures.library"
+SOURCE = LIBRARY_DIR / "app.yml"
+
+MakeApp = Callable[[str, str], Path]
+
+SCHEMA = """
+import strawberry
+from shared.errors import MatewaySchema
+
+@strawberry.input
+class GoInput:
+    where: str
+
+@strawberry.type
+class Query:
+    ok: bool = True
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation
+    def {mutation}(self, {args}) -> bool:
+        return True
+
+schema = MatewaySchema(query=Query, mutation=Mutation)
+"""
+
+MANIFEST = """
+name: "{name}"
+description: A test app.
+version: 0.1.0
+skills:
+  - {skill}
+"""
+
+
+def library_manifest(edit: Callable[[dict[str, object]], None]) -> AppManifest:
+    data = yaml.safe_load(LIBRARY_YML)
+    edit(data)
+    return AppManifest.model_validate(data)
+
+
+def test_registry_lists_each_skill_with_field_cost_role_and_input() -> None:
+    registry = SkillRegistry.from_bundles([library])
+    assert [skill.field_name for skill in registry] == [
+        "librarySearch",
+        "librarySummarize",
+        "libraryReindex",
+    ]
+    search = registry.get("librarySearch")
+    assert search is not None
+    assert (search.app, search.name, search.operation) == ("library", "search", "mutation")
+    assert (search.cost, search.role, search.input_type) == (3, Role.ANONYMOUS, "SearchInput")
+    assert search.description == "Find documents matching a query."
+    summarize = registry.get("librarySummarize")
+    assert summarize is not None and summarize.operation == "subscription"
+    assert registry.get("createShelf") is None  # a root field not named like a skill
+    assert "libraryReindex" in registry and len(registry) == 3
+
+
+def test_anonymous_callers_never_see_admin_or_user_skills() -> None:
+    registry = SkillRegistry.from_bundles([library])
+    assert [s.name for s in registry.visible_to(Role.ANONYMOUS)] == ["search"]
+    assert [s.name for s in registry.visible_to(Role.USER)] == ["search", "summarize"]
+    assert len(registry.visible_to(Role.ADMIN)) == 3
+    assert [entry["field"] for entry in registry.as_list(Role.ANONYMOUS)] == ["librarySearch"]
+    entry = registry.as_list()[0]
+    assert entry["role"] == "anonymous" and entry["input_schema"]["title"] == "SearchInput"
+
+
+def test_two_apps_declaring_the_same_skill_field_are_rejected() -> None:
+    (skill, *_) = library.skills
+    with pytest.raises(
+        ValueError, match="librarySearch is declared by apps 'library' and 'library'"
+    ):
+        SkillRegistry([skill, skill])
+
+
+def test_skill_directives_carry_cost_and_role_where_they_matter() -> None:
+    directives = skill_directives(library.manifest)
+    assert [use.sdl() for use in directives["librarySearch"]] == ["@credits(cost: 3)"]
+    assert [use.sdl() for use in directives["librarySummarize"]] == [
+        "@credits(cost: 10)",
+        "@auth(requires: USER)",
+    ]
+    assert [use.sdl() for use in directives["libraryReindex"]] == ["@auth(requires: ADMIN)"]
+
+
+def test_skill_without_schema_field_names_the_skill_file_and_field() -> None:
+    def add_skill(data: dict[str, object]) -> None:
+        skills = data["skills"]
+        assert isinstance(skills, list)
+        skills.append({"name": "translate", "description": "d", "cost": 1})
+
+    with pytest.raises(SkillSchemaError) as raised:
+        app_skills(library_manifest(add_skill), library.schema._schema, PACKAGE, SOURCE)
+    assert str(raised.value) == (
+        f"skill 'translate' in {SOURCE} has no Mutation or Subscription field "
+        f"libraryTranslate in {PACKAGE}.schema"
+    )
+
+
+def test_schema_field_without_manifest_entry_names_the_field_and_file() -> None:
+    def drop_reindex(data: dict[str, object]) -> None:
+        skills = data["skills"]
+        assert isinstance(skills, list)
+        del skills[2]
+
+    with pytest.raises(SkillSchemaError) as raised:
+        app_skills(library_manifest(drop_reindex), library.schema._schema, PACKAGE, SOURCE)
+    assert str(raised.value) == (
+        f"Mutation field libraryReindex in {PACKAGE}.schema is named like a skill of 'library' "
+        f"but {SOURCE} declares no skill 'reindex'"
+    )
+
+
+def test_declared_input_differing_from_the_field_argument_is_rejected() -> None:
+    def wrong_input(data: dict[str, object]) -> None:
+        skills = data["skills"]
+        assert isinstance(skills, list)
+        skills[1]["input"] = f"{PACKAGE}.skills.search:SearchFilters"
+
+    with pytest.raises(SkillSchemaError, match="input type is SearchFilters but the field's"):
+        app_skills(library_manifest(wrong_input), library.schema._schema, PACKAGE, SOURCE)
+
+
+def test_create_app_fails_on_a_skill_missing_from_the_schema(make_app: MakeApp) -> None:
+    skill = "{name: fly, description: d, cost: 0}"
+    folder = make_app(
+        MANIFEST.format(name="{name}", skill=skill),
+        SCHEMA.format(mutation="go", args="input: GoInput"),
+    )
+    with pytest.raises(SkillSchemaError, match=rf"skill 'fly' in {folder}/app.yml has no"):
+        create_app(folder)
+
+
+def test_create_app_accepts_a_skill_whose_input_comes_from_the_field(make_app: MakeApp) -> None:
+    folder = make_app(
+        MANIFEST.format(name="{name}", skill="{name: go, description: d, cost: 2}"),
+        SCHEMA.format(mutation="{name}_go", args="input: GoInput"),
+    )
+    (skill,) = create_app(folder).skills
+    assert (skill.field_name, skill.input_type, skill.cost) == (f"{folder.name}Go", "GoInput", 2)
+    assert skill.input_schema["required"] == ["where"]
+
+
+def test_skill_field_with_other_arguments_is_rejected(make_app: MakeApp) -> None:
+    folder = make_app(
+        MANIFEST.format(name="{name}", skill="{name: go, description: d, cost: 0}"),
+        SCHEMA.format(mutation="{name}_go", args="where: str, speed: int"),
+    )
+    with pytest.raises(
+        SkillSchemaError, match=r"Go\(where, speed\) must take one argument `input`"
+    ):
+        create_app(folder)
+
+
+def test_schema_that_is_not_a_mateway_schema_is_rejected(make_app: MakeApp) -> None:
+    source = "import strawberry\n\n@strawberry.type\nclass Query:\n    ok: bool = True\n\n"
+    source += "schema = strawberry.federation.Schema(query=Query)\n"
+    folder = make_app(
+        MANIFEST.format(name="{name}", skill="{name: go, description: d, cost: 0}"), source
+    )
+    with pytest.raises(TypeError, match=r"schema.schema must be a shared.errors.MatewaySchema"):
+        create_app(folder)
