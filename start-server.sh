@@ -1,29 +1,42 @@
 #!/usr/bin/env bash
-# Starts Mateway locally: installs what is missing, composes the supergraph from
-# supergraph/supergraph.yaml and serves the router (every app in-process).
+# Starts Mateway locally: installs what is missing, then Valkey, Directus, a Celery worker
+# and the router (every app in-process on 127.0.0.1:4000), each waited for by health.
+#
+#   ./start-server.sh            start in the foreground; Ctrl-C stops every service
+#   ./start-server.sh --detach   start in the background and return once all is up
+#   ./start-server.sh --status   each service's PID, health and RSS; start durations
+#   ./start-server.sh --stop     stop every service
+#   ./start-server.sh --compose  the same platform as Docker Compose services (compose/up.sh)
+#
+# Settings (environment or .env): MATEWAY_PORT (4000), MATEWAY_DIRECTUS_PORT (8055),
+# MATEWAY_VALKEY_PORT (6379), MATEWAY_REDIS_URL (an existing Redis instead of Valkey),
+# MATEWAY_DATA_DIR (./data), MATEWAY_LOG_DIR (./logs). See docs/admin-guide.md.
 set -euo pipefail
 cd "$(dirname "$0")"
+export MATEWAY_START_T0=${MATEWAY_START_T0:-$(date +%s.%N)}
 
-HOST=${MATEWAY_HOST:-127.0.0.1}
-PORT=${MATEWAY_PORT:-4000}
-
-MATEWAY_NO_DEV=1 scripts/bootstrap.sh
-PY="$PWD/.venv/bin/python"
-
-if ! "$PY" - "$HOST" "$PORT" <<'PYEOF'
-import socket, sys
-with socket.socket() as s:
-    try:
-        s.bind((sys.argv[1], int(sys.argv[2])))
-    except OSError:
-        sys.exit(1)
-PYEOF
-then
-  echo "mateway: port $PORT on $HOST is in use; stop what uses it or set MATEWAY_PORT" >&2
-  exit 1
+if [ "${1:-}" = --compose ]; then
+  shift
+  [ -x compose/up.sh ] || { echo "mateway: compose/up.sh is missing in this version" >&2; exit 1; }
+  exec compose/up.sh "$@"
 fi
 
-echo "mateway: composing the supergraph"
-"$PY" -m router compose
-echo "mateway: GraphiQL at http://$HOST:$PORT/graphql  (Ctrl-C stops)"
-exec "$PY" -m router serve --host "$HOST" --port "$PORT"
+command=start
+detach=()
+for arg in "$@"; do
+  case "$arg" in
+    --stop) command=stop ;;
+    --status) command=status ;;
+    --detach|-d) detach=(--detach) ;;
+    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "mateway: unknown option $arg (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+if [ "$command" = start ]; then
+  MATEWAY_NO_DEV=1 scripts/bootstrap.sh
+elif [ ! -x .venv/bin/python ]; then
+  echo "mateway: not installed yet (run ./start-server.sh)" >&2
+  exit 1
+fi
+exec .venv/bin/python -m shared.platform "$command" "${detach[@]}"

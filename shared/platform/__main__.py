@@ -1,0 +1,43 @@
+"""`python -m shared.platform start [--detach] | stop | status`; start-server.sh calls it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from shared.platform.settings import PlatformSettings
+from shared.platform.stack import StackError, repo_root, say, start, stop
+from shared.platform.status import status
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(prog="python -m shared.platform", description=__doc__)
+    parser.add_argument("command", choices=("start", "stop", "status"))
+    parser.add_argument(
+        "--detach", action="store_true", help="return once everything is up (start only)"
+    )
+    args = parser.parse_args(argv)
+    settings = PlatformSettings()
+    paths = settings.paths(repo_root())
+    # start-server.sh passes its own start time, so the install is part of the duration.
+    t0 = settings.start_t0 or time.time()
+    try:
+        if args.command == "start":
+            return start(settings, paths, args.detach, t0)
+        if args.command == "stop":
+            return stop(settings, paths)
+        return status(settings, paths)
+    except StackError as error:
+        say(str(error))
+        return 1
+    except RuntimeError as error:
+        say(str(error))
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
