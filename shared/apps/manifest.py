@@ -119,7 +119,7 @@ class AppManifest(BaseModel):
     def _version_is_text(cls, version: Any) -> Any:
         # YAML reads `version: 1.0` as a float; say so instead of "not a valid string".
         if isinstance(version, int | float):
-            raise ValueError(f"{version} is a number: write a semver string such as \"1.0.0\"")
+            raise ValueError(f'{version} is a number: write a semver string such as "1.0.0"')
         return version
 
     @field_validator("settings")

@@ -7,6 +7,7 @@ GraphQL query waits for the identity issue, which knows the caller's role.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -158,3 +159,29 @@ def skill_directives(manifest: AppManifest) -> dict[str, tuple[DirectiveUse, ...
             uses.append(DirectiveUse("auth", (("requires", skill.role.name),)))
         directives[field_name] = tuple(uses)
     return directives
+
+
+def registry_from_modules(references: Iterable[str]) -> SkillRegistry:
+    """The skills of the apps behind supergraph.yaml `module:` references ('pkg.app:app').
+
+    Apps not built by `create_app` (plain ASGI apps) have no manifest and add no skills.
+    """
+    from shared.apps.factory import bundle_of  # here: factory imports this module
+
+    bundles = []
+    for reference in references:
+        module_name, _, attribute = reference.partition(":")
+        bundle = bundle_of(getattr(importlib.import_module(module_name), attribute or "app"))
+        if bundle is not None:
+            bundles.append(bundle)
+    return SkillRegistry.from_bundles(bundles)
+
+
+def registry_from_apps(
+    root: Path | str = "subgraphs", enabled: Iterable[str] | None = None
+) -> SkillRegistry:
+    """The skills of every app folder under `root` (or only the `enabled` ones)."""
+    from shared.apps.factory import discover_apps  # here: factory imports this module
+
+    apps = discover_apps(root, None if enabled is None else list(enabled))
+    return registry_from_modules(app.module for app in apps)

@@ -11,7 +11,13 @@ import yaml
 from shared.apps.factory import create_app
 from shared.apps.manifest import AppManifest, Role
 from shared.apps.skill_fields import SkillSchemaError
-from shared.apps.skills import SkillRegistry, app_skills, skill_directives
+from shared.apps.skills import (
+    SkillRegistry,
+    app_skills,
+    registry_from_apps,
+    registry_from_modules,
+    skill_directives,
+)
 from tests.shared.apps.conftest import LIBRARY_DIR, LIBRARY_YML
 from tests.shared.apps.fixtures.library.app import bundle as library
 
@@ -179,3 +185,20 @@ def test_schema_that_is_not_a_mateway_schema_is_rejected(make_app: MakeApp) -> N
     )
     with pytest.raises(TypeError, match=r"schema.schema must be a shared.errors.MatewaySchema"):
         create_app(folder)
+
+
+def test_registry_from_supergraph_modules_reads_apps_built_by_the_kit() -> None:
+    registry = registry_from_modules(
+        ["tests.shared.apps.fixtures.library.app:app", "subgraphs.mates.app:app"]
+    )
+    assert [skill.field_name for skill in registry.of_app("library")] == [
+        "librarySearch",
+        "librarySummarize",
+        "libraryReindex",
+    ]
+    assert registry.of_app("mates") == []
+
+
+def test_registry_from_apps_discovers_the_app_folders() -> None:
+    registry = registry_from_apps(LIBRARY_DIR.parent, enabled=["library"])
+    assert len(registry) == 3
