@@ -28,7 +28,7 @@ for arg in "$@"; do
     --stop) command=stop ;;
     --status) command=status ;;
     --detach|-d) detach=(--detach) ;;
-    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
     *) echo "mateway: unknown option $arg (see --help)" >&2; exit 2 ;;
   esac
 done
