@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""Writes compose/.env for Docker Compose: random secrets on first run, mode 0600.
+
+    python3 compose/generate_env.py [--env-file compose/.env] [--example compose/env.example]
+
+Standard library only, so it runs before any virtual environment exists. An existing file
+keeps its values (changing a secret would lock Directus, PostgreSQL or OpenBao out of
+their data); names added in a later version are appended. `--example` writes the same
+names with placeholders instead, for the committed compose/env.example.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PLACEHOLDER = "change-me"
+
+
+def _token() -> str:
+    # Hex is safe unquoted in .env files, URLs (redis://:pw@host) and shell words.
+    return secrets.token_hex(32)
+
+
+def _fixed(value: str) -> Callable[[], str]:
+    return lambda: value
+
+
+# name -> (generator, is_secret, comment). Settings that are not secret keep their
+# value in env.example so the example documents the defaults.
+VARIABLES: dict[str, tuple[Callable[[], str], bool, str]] = {
+    "COMPOSE_PROJECT_NAME": (_fixed("mateway"), False, "prefix of containers and volumes"),
+    "MATEWAY_BIND_ADDRESS": (
+        _fixed("127.0.0.1"),
+        False,
+        "host address of published ports; 0.0.0.0 exposes them to the network",
+    ),
+    "MATEWAY_HTTP_PORT": (_fixed("4000"), False, "the router (through the load balancer)"),
+    "DIRECTUS_PORT": (_fixed("8055"), False, "Directus admin UI"),
+    "GRAFANA_PORT": (_fixed("3000"), False, "Grafana"),
+    "PROMETHEUS_PORT": (_fixed("9090"), False, "Prometheus UI"),
+    "OPENBAO_PORT": (_fixed("8200"), False, "OpenBao API and UI"),
+    "MATEWAY_LOG_LEVEL": (_fixed("INFO"), False, "log level of router, apps and worker"),
+    "DIRECTUS_ADMIN_EMAIL": (_fixed("admin@example.com"), False, "Directus's own admin"),
+    "DIRECTUS_ADMIN_PASSWORD": (_token, True, "Directus's own admin (not the platform admin)"),
+    "DIRECTUS_ADMIN_TOKEN": (_token, True, "static token of the Directus admin (setup jobs)"),
+    "DIRECTUS_KEY": (_token, True, "Directus KEY"),
+    "DIRECTUS_SECRET": (_token, True, "Directus SECRET (signs its tokens)"),
+    "MATEWAY_DIRECTUS_TOKEN": (_token, True, "static token the platform uses for Directus"),
+    "POSTGRES_PASSWORD": (_token, True, "PostgreSQL user directus"),
+    "REDIS_PASSWORD": (_token, True, "Dragonfly (Redis protocol) requirepass"),
+    "GRAFANA_ADMIN_PASSWORD": (_token, True, "Grafana user admin"),
+    "MATEWAY_SIGNING_KEY": (_token, True, "signs the platform's internal tokens"),
+    "MATEWAY_INVITE_HASH_KEY": (_token, True, "keyed hash of invite codes"),
+    "MATEWAY_LOOKUP_HASH_KEY": (_token, True, "keyed hash of personal data kept for lookup"),
+    "MATEWAY_KEY_ENCRYPTION_KEY": (_token, True, "local key-encryption key (without Vault)"),
+    "MQTT_USER": (_fixed("mateway"), False, "Mosquitto user (profile mqtt)"),
+    "MQTT_PASSWORD": (_token, True, "Mosquitto password (profile mqtt)"),
+    "PENPOT_DB_PASSWORD": (_token, True, "Penpot's PostgreSQL (profile penpot)"),
+    "PENPOT_SECRET_KEY": (_token, True, "Penpot secret key (profile penpot)"),
+    "AKAUNTING_DB_PASSWORD": (_token, True, "Akaunting's MariaDB user (profile akaunting)"),
+    "AKAUNTING_DB_ROOT_PASSWORD": (_token, True, "Akaunting's MariaDB root (profile akaunting)"),
+    "AKAUNTING_ADMIN_EMAIL": (_fixed("admin@example.com"), False, "Akaunting admin login"),
+    "AKAUNTING_ADMIN_PASSWORD": (_token, True, "Akaunting admin password (profile akaunting)"),
+    "PLANE_DB_PASSWORD": (_token, True, "Plane's PostgreSQL (profile plane)"),
+    "PLANE_SECRET_KEY": (_token, True, "Plane Django SECRET_KEY (profile plane)"),
+    "PLANE_MQ_PASSWORD": (_token, True, "Plane's RabbitMQ (profile plane)"),
+    "PLANE_MINIO_PASSWORD": (_token, True, "Plane's MinIO (profile plane)"),
+    "REGISTRY_HTTP_SECRET": (_token, True, "Docker registry (app store)"),
+}
+
+
+def read_env(path: Path) -> dict[str, str]:
+    """The KEY=value pairs of an env file ({} when it does not exist)."""
+    if not path.is_file():
+        return {}
+    values: dict[str, str] = {}
+    for line in path.read_text().splitlines():
+        key, sep, value = line.partition("=")
+        if sep and key.strip() and not key.lstrip().startswith("#"):
+            values[key.strip()] = value.strip()
+    return values
+
+
+def _lines(values: dict[str, str]) -> list[str]:
+    return [f"# {VARIABLES[name][2]}\n{name}={values[name]}\n" for name in values]
+
+
+def ensure_env(path: Path) -> list[str]:
+    """Creates or completes the env file (mode 0600); returns the names it added."""
+    existing = read_env(path)
+    added = {name: spec[0]() for name, spec in VARIABLES.items() if name not in existing}
+    if not path.exists():
+        header = "# Generated by compose/generate_env.py: secrets, keep private, never commit.\n"
+        # O_EXCL with mode 0600: the secrets are never readable by others, not even briefly.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(header + "".join(_lines(added)))
+        return list(added)
+    if added:
+        with path.open("a") as handle:
+            handle.write("".join(_lines(added)))
+    os.chmod(path, 0o600)
+    return list(added)
+
+
+def example_text() -> str:
+    """The committed example: every name, secrets replaced by a placeholder."""
+    values = {
+        name: PLACEHOLDER if is_secret else make()
+        for name, (make, is_secret, _) in VARIABLES.items()
+    }
+    head = "# Example of compose/.env; compose/up.sh generates the real one (mode 0600).\n"
+    return head + "".join(_lines(values))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(prog="compose/generate_env.py", description=__doc__)
+    parser.add_argument("--env-file", type=Path, default=HERE / ".env")
+    parser.add_argument("--example", type=Path, help="write the placeholder example here")
+    args = parser.parse_args(argv)
+    if args.example is not None:
+        args.example.write_text(example_text())
+        return 0
+    added = ensure_env(args.env_file)
+    if added:
+        print(f"mateway: wrote {len(added)} settings to {args.env_file} (mode 0600)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
