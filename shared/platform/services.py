@@ -57,8 +57,8 @@ def command(name: str, settings: PlatformSettings, paths: StackPaths) -> list[st
         ]
     if name == "worker":
         return [
-            *(python, "-m", "celery", "-A", "shared.platform.worker:app", "worker"),
-            *("--quiet", "--loglevel", settings.log_level, "--hostname", "mateway-worker@%h"),
+            *(python, "-m", "celery", "-A", "shared.platform.worker:app", "--quiet", "worker"),
+            *("--loglevel", settings.log_level, "--hostname", "mateway-worker@%h"),
             *("--concurrency", str(settings.worker_concurrency)),
             # No peer chatter: one local worker needs no gossip, mingle or heartbeat events.
             *("--without-gossip", "--without-mingle", "--without-heartbeat"),
