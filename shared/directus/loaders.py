@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from aiodataloader import DataLoader
 
@@ -49,7 +49,7 @@ class DirectusLoaders:
     """The dataloaders of one request, one per collection, made on first use."""
 
     def __init__(
-        self, client: DirectusClient, fields: dict[str, Sequence[str]] | None = None
+        self, client: DirectusClient, fields: Mapping[str, Sequence[str]] | None = None
     ) -> None:
         self._client = client
         self._fields = fields or {}

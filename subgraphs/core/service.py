@@ -1,0 +1,65 @@
+"""The core app's long-lived parts: settings, the Directus client, the invite store.
+
+The Directus client is made on first use, not at import: composing the supergraph imports
+the app without any Directus, and an httpx pool belongs to the event loop that opened it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+from shared.directus.client import DirectusClient
+from subgraphs.core.invites import InviteStore
+from subgraphs.core.settings import CoreSettings
+
+
+class CoreService:
+    """What resolvers share across requests; one per process (see `current_service`)."""
+
+    def __init__(
+        self, settings: CoreSettings, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
+        self.settings = settings
+        self._transport = transport
+        self._client: DirectusClient | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def directus(self) -> DirectusClient:
+        """The Directus client of the running event loop (made on first use)."""
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._loop is not loop:
+            # A pool opened on another (finished) loop cannot be reused; it is dropped.
+            self._client = DirectusClient.from_settings(self.settings, transport=self._transport)
+            self._loop = loop
+        return self._client
+
+    def invites(self) -> InviteStore:
+        """The invite codes, keyed with the configured invite key."""
+        return InviteStore(self.directus(), self.settings.invite_key())
+
+    async def directus_up(self) -> bool:
+        """Health check: Directus answers `/server/ping`."""
+        return await self.directus().ping()
+
+    async def aclose(self) -> None:
+        """Close the Directus client."""
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+
+_current: list[CoreService] = []
+
+
+def current_service() -> CoreService:
+    """The process's CoreService, built from CoreSettings on first use."""
+    if not _current:
+        _current.append(CoreService(CoreSettings.load()))
+    return _current[0]
+
+
+def use_service(service: CoreService | None) -> None:
+    """Make `service` the process's CoreService (None: build it from settings on next use)."""
+    _current[:] = [service] if service is not None else []

@@ -1,0 +1,147 @@
+"""The core subgraph: invite checks and User/Chat entities on a real Directus."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from graphql import GraphQLObjectType, get_named_type
+
+from shared.directus.client import DirectusClient
+from shared.directus.runtime import DirectusServer
+from shared.errors import ErrorCode
+from subgraphs.core.app import app
+from subgraphs.core.invites import InviteStore, generate_code, utc_now
+from subgraphs.core.schema import schema
+from subgraphs.core.service import CoreService, use_service
+from tests.subgraphs.core.conftest import core_settings
+from tests.support.ports import free_port
+
+CHECK = "query($t: String!) { checkInviteTokenValid(token: $t) }"
+ENTITIES = (
+    "query($r: [_Any!]!) { _entities(representations: $r) "
+    "{ __typename ... on User { id } ... on Chat { id } } }"
+)
+
+
+async def _post(path: str, body: dict[str, Any] | None = None) -> httpx.Response:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://core") as client:
+        if body is None:
+            return await client.get(path)
+        return await client.post(path, json=body)
+
+
+async def _check(token: str) -> dict[str, Any]:
+    response = await _post("/graphql", {"query": CHECK, "variables": {"t": token}})
+    assert response.status_code == 200
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def test_invite_check_answers_true_only_for_a_usable_code(
+    core_service: CoreService, invites: InviteStore
+) -> None:
+    good, _ = await invites.create()
+    used, used_row = await invites.create()
+    await invites._client.update_item("invite_codes", used_row["id"], {"uses": 1})
+    expired, _ = await invites.create(expires_at=utc_now() - timedelta(minutes=1))
+    assert await _check(good) == {"data": {"checkInviteTokenValid": True}}
+    assert await _check(good.lower().replace("-", " ")) == {"data": {"checkInviteTokenValid": True}}
+    # Unknown, used and expired codes get the very same answer.
+    for token in (generate_code(), used, expired, ""):
+        assert await _check(token) == {"data": {"checkInviteTokenValid": False}}
+
+
+async def test_invite_check_without_a_key_is_unavailable(
+    platform_directus: DirectusServer,
+) -> None:
+    service = CoreService(core_settings(platform_directus, invite_hash_key=None))
+    use_service(service)
+    try:
+        body = await _check(generate_code())
+    finally:
+        use_service(None)
+        await service.aclose()
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == ErrorCode.UNAVAILABLE.value
+
+
+class CountingTransport(httpx.AsyncHTTPTransport):
+    def __init__(self) -> None:
+        super().__init__()
+        self.paths: list[str] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.paths.append(request.url.path)
+        return await super().handle_async_request(request)
+
+
+async def test_entities_resolve_through_one_batched_request_per_collection(
+    platform_directus: DirectusServer, directus: DirectusClient
+) -> None:
+    users = [
+        await directus.create_user({"email": f"u-{uuid.uuid4().hex[:8]}@example.com"})
+        for _ in range(3)
+    ]
+    chat = await directus.create_item("chats", {"owner": users[0]["id"], "wrapped_key": "k"})
+    counting = CountingTransport()
+    service = CoreService(core_settings(platform_directus), transport=counting)
+    use_service(service)
+    unknown = str(uuid.uuid4())
+    representations = [
+        *({"__typename": "User", "id": user["id"]} for user in users),
+        {"__typename": "User", "id": unknown},
+        {"__typename": "Chat", "id": chat["id"]},
+        {"__typename": "Chat", "id": unknown},
+    ]
+    try:
+        response = await _post("/graphql", {"query": ENTITIES, "variables": {"r": representations}})
+    finally:
+        use_service(None)
+        await service.aclose()
+        for user in users:
+            await directus.delete_user(user["id"])  # cascades to the chat
+    assert response.json()["data"]["_entities"] == [
+        *({"__typename": "User", "id": user["id"]} for user in users),
+        None,
+        {"__typename": "Chat", "id": chat["id"]},
+        None,
+    ]
+    assert sorted(counting.paths) == ["/items/chats", "/users"]
+
+
+def test_no_root_field_returns_users_or_chats() -> None:
+    query = schema._schema.query_type
+    assert query is not None
+    for name, field in query.fields.items():
+        if name == "_entities":
+            continue  # federation's entity lookup, never part of the public API
+        named = get_named_type(field.type)
+        assert not (isinstance(named, GraphQLObjectType) and named.name in ("User", "Chat")), name
+    assert schema._schema.mutation_type is None
+
+
+def test_entities_expose_no_field_beyond_their_key() -> None:
+    for name in ("User", "Chat"):
+        entity = schema._schema.get_type(name)
+        assert isinstance(entity, GraphQLObjectType)
+        assert list(entity.fields) == ["id"]
+
+
+async def test_health_names_directus_when_it_is_down(
+    core_service: CoreService, platform_directus: DirectusServer
+) -> None:
+    assert (await _post("/health")).status_code == 200
+    dead = f"http://127.0.0.1:{free_port()}"
+    down = CoreService(core_settings(platform_directus, directus_url=dead))
+    use_service(down)
+    try:
+        response = await _post("/health")
+    finally:
+        use_service(None)
+        await down.aclose()
+    assert response.status_code == 503
+    assert response.json()["down"] == ["directus"]
