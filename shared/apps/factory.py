@@ -25,11 +25,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from shared.apps.app_settings import load_app_settings, provider_settings_schemas
 from shared.apps.manifest import MANIFEST_FILE, AppManifest, ManifestError, load_manifest
 from shared.apps.skills import SkillInfo, app_skills
 from shared.errors import MatewaySchema
 from shared.health import HealthCheck, HealthChecker, health_endpoint
 from shared.metrics import MetricsMiddleware, RequestMetrics, create_registry, metrics_endpoint
+from shared.settings import ServiceSettings
 from shared.tracing import server_span
 
 SUBSCRIPTION_PROTOCOLS = (GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_SSE_PROTOCOL)
@@ -44,6 +46,8 @@ class AppBundle:
     package: str
     schema: MatewaySchema
     skills: tuple[SkillInfo, ...]
+    settings: ServiceSettings
+    provider_settings: dict[str, dict[str, Any]]
     health: HealthChecker
     registry: CollectorRegistry
     asgi: Starlette = field(repr=False)
@@ -121,17 +125,39 @@ def build_asgi(
     return Starlette(routes=routes, middleware=middleware)
 
 
-def create_app(app_dir: Path | str, checks: Mapping[str, HealthCheck] | None = None) -> AppBundle:
-    """Load `app_dir/app.yml` and `schema.py`, check the skills, and build the ASGI app."""
+def create_app(
+    app_dir: Path | str,
+    checks: Mapping[str, HealthCheck] | None = None,
+    settings_class: type[ServiceSettings] = ServiceSettings,
+) -> AppBundle:
+    """Load `app_dir/app.yml` and `schema.py`, check skills and providers, build the ASGI app.
+
+    `settings_class` is the app's settings (a ServiceSettings subclass); app.yml's `settings:`
+    fill it below the environment. `checks` are the app's dependency health checks.
+    """
     directory = Path(app_dir).resolve()
-    manifest = load_manifest(directory / MANIFEST_FILE)
+    source = directory / MANIFEST_FILE
+    manifest = load_manifest(source)
+    settings = load_app_settings(settings_class, manifest, source)
+    provider_settings = provider_settings_schemas(manifest, source)
     package = package_of(directory)
     schema = load_schema(package)
-    skills = app_skills(manifest, schema._schema, package, directory / MANIFEST_FILE)
+    skills = app_skills(manifest, schema._schema, package, source)
     health = HealthChecker(manifest.name, checks)
     registry = create_registry()
     asgi = build_asgi(manifest, schema, health, registry)
-    bundle = AppBundle(manifest, directory, package, schema, skills, health, registry, asgi)
+    bundle = AppBundle(
+        manifest=manifest,
+        directory=directory,
+        package=package,
+        schema=schema,
+        skills=skills,
+        settings=settings,
+        provider_settings=provider_settings,
+        health=health,
+        registry=registry,
+        asgi=asgi,
+    )
     asgi.state.bundle = bundle  # lets the router find the bundle behind a `module:` entry
     return bundle
 

@@ -22,6 +22,7 @@ from shared.tracing import configure_tracing
 from tests.shared.apps.conftest import LIBRARY_DIR, LIBRARY_YML
 from tests.shared.apps.fixtures.library.app import app as library_app
 from tests.shared.apps.fixtures.library.app import bundle as library
+from tests.shared.apps.fixtures.library.settings import LibrarySettings
 from tests.support.servers import UvicornThread
 
 SEARCH = (
@@ -95,9 +96,8 @@ async def test_health_is_503_naming_the_failing_dependency() -> None:
     async def search_engine_down() -> None:
         raise ConnectionRefusedError("connection refused")
 
-    bundle = create_app(
-        LIBRARY_DIR, checks={"index": index_up, "search_engine": search_engine_down}
-    )
+    checks = {"index": index_up, "search_engine": search_engine_down}
+    bundle = create_app(LIBRARY_DIR, checks, LibrarySettings)
     async with client(bundle.asgi) as http:
         response = await http.get("/health")
     assert response.status_code == 503
@@ -108,7 +108,8 @@ async def test_health_is_503_naming_the_failing_dependency() -> None:
 
 
 async def test_metrics_count_graphql_requests_per_app() -> None:
-    bundle = create_app(LIBRARY_DIR)  # a fresh registry: counts start at zero
+    # A fresh bundle has a fresh metrics registry: counts start at zero.
+    bundle = create_app(LIBRARY_DIR, settings_class=LibrarySettings)
     await post(bundle.asgi, SEARCH)
     await post(bundle.asgi, SEARCH)
     async with client(bundle.asgi) as http:
