@@ -27,7 +27,7 @@ from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, GRAPHQL_TRANSPORT_WS_
 
 from shared.apps.app_settings import load_app_settings, provider_settings_schemas
 from shared.apps.manifest import MANIFEST_FILE, AppManifest, ManifestError, load_manifest
-from shared.apps.skills import SkillInfo, app_skills
+from shared.apps.skills import SkillInfo, app_skills, check_skill_directives
 from shared.errors import MatewaySchema
 from shared.health import HealthCheck, HealthChecker, health_endpoint
 from shared.metrics import MetricsMiddleware, RequestMetrics, create_registry, metrics_endpoint
@@ -143,6 +143,7 @@ def create_app(
     package = package_of(directory)
     schema = load_schema(package)
     skills = app_skills(manifest, schema._schema, package, source)
+    check_skill_directives(manifest, schema.as_str(), source)
     health = HealthChecker(manifest.name, checks)
     registry = create_registry()
     asgi = build_asgi(manifest, schema, health, registry)

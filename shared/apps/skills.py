@@ -13,11 +13,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from graphql import GraphQLSchema
+from graphql import (
+    GraphQLSchema,
+    ObjectTypeDefinitionNode,
+    ObjectTypeExtensionNode,
+    parse,
+    print_ast,
+)
 
 from shared.apps.input_schema import empty_input_json_schema, input_object_json_schema
 from shared.apps.manifest import AppManifest, Role
-from shared.apps.skill_fields import SkillOperation, match_skill_fields
+from shared.apps.skill_fields import SkillOperation, SkillSchemaError, match_skill_fields
 
 if TYPE_CHECKING:
     from shared.apps.factory import AppBundle
@@ -185,3 +191,37 @@ def registry_from_apps(
 
     apps = discover_apps(root, None if enabled is None else list(enabled))
     return registry_from_modules(app.module for app in apps)
+
+
+def _applied_directives(sdl: str, names: frozenset[str]) -> dict[str, set[str]]:
+    """Root Mutation/Subscription field -> the SDL of its directives called one of `names`."""
+    applied: dict[str, set[str]] = {}
+    for definition in parse(sdl).definitions:
+        if not isinstance(definition, ObjectTypeDefinitionNode | ObjectTypeExtensionNode):
+            continue
+        if definition.name.value not in ("Mutation", "Subscription"):
+            continue
+        for field_node in definition.fields or ():
+            uses = {print_ast(d) for d in field_node.directives or () if d.name.value in names}
+            applied.setdefault(field_node.name.value, set()).update(uses)
+    return applied
+
+
+def check_skill_directives(manifest: AppManifest, sdl: str, source: Path | str) -> None:
+    """Fail when a skill field carries @credits or @auth differing from app.yml.
+
+    Fields without them pass: the router issues for credits and auth will emit them from
+    `skill_directives`; until then a hand-written one must at least agree with app.yml.
+    """
+    applied = _applied_directives(sdl, frozenset({"credits", "auth"}))
+    problems = []
+    for field_name, uses in skill_directives(manifest).items():
+        found = applied.get(field_name, set())
+        expected = {use.sdl() for use in uses}
+        if found and found != expected:
+            problems.append(
+                f"field {field_name} carries {' '.join(sorted(found))} but {source} declares "
+                f"{' '.join(sorted(expected)) or 'no @credits or @auth'}"
+            )
+    if problems:
+        raise SkillSchemaError("; ".join(problems))

@@ -202,3 +202,48 @@ def test_registry_from_supergraph_modules_reads_apps_built_by_the_kit() -> None:
 def test_registry_from_apps_discovers_the_app_folders() -> None:
     registry = registry_from_apps(LIBRARY_DIR.parent, enabled=["library"])
     assert len(registry) == 3
+
+
+DIRECTIVE_SCHEMA = """
+import strawberry
+from strawberry.schema_directive import Location
+from shared.errors import MatewaySchema
+
+@strawberry.schema_directive(locations=[Location.FIELD_DEFINITION], name="credits")
+class Credits:
+    cost: int
+
+@strawberry.type
+class Query:
+    ok: bool = True
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(directives=[Credits(cost=COST)])
+    def {name}_go(self) -> bool:
+        return True
+
+schema = MatewaySchema(query=Query, mutation=Mutation)
+"""
+
+
+def test_directive_agreeing_with_app_yml_is_accepted(make_app: MakeApp) -> None:
+    skill = "{name: go, description: d, cost: 4, role: anonymous}"
+    folder = make_app(
+        MANIFEST.format(name="{name}", skill=skill), DIRECTIVE_SCHEMA.replace("COST", "4")
+    )
+    (built,) = create_app(folder).skills
+    assert built.cost == 4
+
+
+def test_directive_differing_from_app_yml_names_both(make_app: MakeApp) -> None:
+    skill = "{name: go, description: d, cost: 4, role: anonymous}"
+    folder = make_app(
+        MANIFEST.format(name="{name}", skill=skill), DIRECTIVE_SCHEMA.replace("COST", "9")
+    )
+    with pytest.raises(SkillSchemaError) as raised:
+        create_app(folder)
+    assert str(raised.value) == (
+        f"field {folder.name}Go carries @credits(cost: 9) but {folder}/app.yml declares "
+        "@credits(cost: 4)"
+    )
