@@ -18,7 +18,7 @@ import urllib.request
 def check(url: str, timeout: float) -> tuple[bool, str]:
     """Whether `url` answers 2xx, and what to report."""
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310
+        with urllib.request.urlopen(url, timeout=timeout) as response:
             return 200 <= response.status < 300, f"{response.status}"
     except urllib.error.HTTPError as error:
         return False, f"{error.code} {error.read(2000).decode(errors='replace')}"
