@@ -102,20 +102,22 @@ def declared_input_name(skill: SkillManifest, package: str, field_name: str) -> 
         cls = _import_attribute(skill.input)
         definition = get_object_definition(cls) if isinstance(cls, type) else None
         if definition is None or not definition.is_input:
-            raise SkillSchemaError(
-                f"skill {skill.name!r}: input {skill.input} is no Strawberry input"
-            )
+            raise SkillSchemaError(f"input {skill.input} is not a Strawberry input type")
         return definition.name
     module = _skill_module(package, skill)
-    classes = _input_classes(module) if module is not None else []
+    if module is None:
+        return None
+    classes = _input_classes(module)
     if len(classes) > 1:
         wanted = {_pascal(field_name) + "Input", _pascal(skill.name) + "Input"}
-        classes = [cls for cls in classes if cls.__name__ in wanted]
-        if len(classes) != 1:
+        named = [cls for cls in classes if cls.__name__ in wanted]
+        if len(named) != 1:
+            names = ", ".join(sorted(cls.__name__ for cls in classes))
             raise SkillSchemaError(
-                f"skill {skill.name!r}: several input types in {module.__name__ if module else ''};"
-                " name one with `input: module:Class` in app.yml"
+                f"several input types in {module.__name__} ({names}), none named "
+                f"{' or '.join(sorted(wanted))}: name one with `input: module:Class`"
             )
+        classes = named
     definition = get_object_definition(classes[0]) if classes else None
     return definition.name if definition is not None else None
 
@@ -172,7 +174,10 @@ def _matched(
     operation, field = root
     where = f"{source} skill {skill.name!r} / {operation} field {field_name}"
     input_type = _field_input(field_name, field, where)
-    expected = declared_input_name(skill, package, field_name)
+    try:
+        expected = declared_input_name(skill, package, field_name)
+    except (SkillSchemaError, ImportError, AttributeError) as error:
+        raise SkillSchemaError(f"{where}: {error}") from error
     actual = input_type.name if input_type is not None else None
     if expected is not None and expected != actual:
         raise SkillSchemaError(

@@ -247,3 +247,48 @@ def test_directive_differing_from_app_yml_names_both(make_app: MakeApp) -> None:
         f"field {folder.name}Go carries @credits(cost: 9) but {folder}/app.yml declares "
         "@credits(cost: 4)"
     )
+
+
+def go_app(make_app: MakeApp, skill: str = "{name: go, description: d, cost: 0}") -> Path:
+    return make_app(
+        MANIFEST.format(name="{name}", skill=skill),
+        SCHEMA.format(mutation="{name}_go", args="input: GoInput"),
+    )
+
+
+def test_skill_module_with_several_unnamed_inputs_asks_to_name_one(make_app: MakeApp) -> None:
+    folder = go_app(make_app)
+    (folder / "skills").mkdir()
+    (folder / "skills" / "__init__.py").write_text("")
+    (folder / "skills" / "go.py").write_text(
+        "import strawberry\n\n@strawberry.input\nclass Where:\n    place: str\n\n"
+        "@strawberry.input\nclass When:\n    hour: int\n"
+    )
+    with pytest.raises(SkillSchemaError) as raised:
+        create_app(folder)
+    message = str(raised.value)
+    assert message.startswith(f"{folder}/app.yml skill 'go' / mutation field {folder.name}Go: ")
+    assert f"several input types in {folder.name}.skills.go (When, Where), none named " in message
+
+
+@pytest.mark.parametrize(
+    ("reference", "message"),
+    [
+        ("pathlib:Path", "input pathlib:Path is not a Strawberry input type"),
+        ("nowhere.at.all:GoInput", "No module named 'nowhere'"),
+        ("{name}.schema:Missing", "has no attribute 'Missing'"),
+    ],
+)
+def test_declared_input_that_is_no_input_type_is_named(
+    make_app: MakeApp, reference: str, message: str
+) -> None:
+    skill = "{name: go, description: d, cost: 0, input: 'REFERENCE'}"
+    folder = go_app(make_app, skill.replace("REFERENCE", reference))
+    with pytest.raises(SkillSchemaError, match=message):
+        create_app(folder)
+
+
+def test_declared_input_matching_the_field_is_accepted(make_app: MakeApp) -> None:
+    folder = go_app(make_app, "{name: go, description: d, cost: 0, input: '{name}.schema:GoInput'}")
+    (skill,) = create_app(folder).skills
+    assert skill.input_type == "GoInput"
