@@ -9,6 +9,7 @@ again could create a second row. Failures raise `DirectusApiError` (a `MatewayEr
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from shared.directus.api_errors import (
     error_from_transport,
 )
 from shared.health import HealthCheck
+
+logger = logging.getLogger("mateway.directus")
 
 Item = dict[str, Any]
 Filter = Mapping[str, Any]
@@ -149,14 +152,26 @@ class DirectusClient:
             except httpx.HTTPError as exc:
                 if last:
                     raise error_from_transport(call, exc, seconds) from exc
-                await asyncio.sleep(self.retry.delay(attempt))
+                await self._before_retry(call, attempt, type(exc).__name__)
                 continue
             if response.status_code < 400:
                 return response
             if last or response.status_code not in RETRY_STATUSES:
                 raise error_from_response(call, response)
-            await asyncio.sleep(self.retry.delay(attempt, _retry_after(response)))
+            await self._before_retry(
+                call, attempt, f"HTTP {response.status_code}", _retry_after(response)
+            )
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+    async def _before_retry(
+        self, call: str, attempt: int, cause: str, retry_after: float | None = None
+    ) -> None:
+        delay = self.retry.delay(attempt, retry_after)
+        logger.warning(
+            "directus call retried",
+            extra={"call": call, "cause": cause, "attempt": attempt + 1, "delay_s": delay},
+        )
+        await asyncio.sleep(delay)
 
     async def data(self, method: str, path: str, **kwargs: Any) -> Any:
         """The `data` member of a JSON answer (None for an empty answer)."""

@@ -117,12 +117,14 @@ async def test_no_first_run_code_once_an_admin_exists(
         await directus.delete_user(admin["id"])
 
 
-async def test_used_up_expired_and_unknown_codes_are_invalid(invites: InviteStore) -> None:
+async def test_used_up_expired_and_unknown_codes_are_invalid(
+    invites: InviteStore, no_admins_nor_invites: DirectusClient
+) -> None:
     used, used_row = await invites.create(max_uses=2)
     expired, _ = await invites.create(expires_at=utc_now() - timedelta(seconds=1))
     later, _ = await invites.create(expires_at=utc_now() + timedelta(days=1))
     assert await invites.is_valid(used)
-    await invites._client.update_item("invite_codes", used_row["id"], {"uses": 2})
+    await no_admins_nor_invites.update_item("invite_codes", used_row["id"], {"uses": 2})
     assert not await invites.is_valid(used)
     assert not await invites.is_valid(expired)
     assert await invites.is_valid(later)
