@@ -71,6 +71,7 @@ VARIABLES: dict[str, tuple[Callable[[], str], bool, str]] = {
     "PLANE_SECRET_KEY": (_token, True, "Plane Django SECRET_KEY (profile plane)"),
     "PLANE_MQ_PASSWORD": (_token, True, "Plane's RabbitMQ (profile plane)"),
     "PLANE_MINIO_PASSWORD": (_token, True, "Plane's MinIO (profile plane)"),
+    "PLANE_LIVE_SECRET_KEY": (_token, True, "Plane live server secret (profile plane)"),
     "REGISTRY_HTTP_SECRET": (_token, True, "Docker registry (app store)"),
 }
 
