@@ -1,14 +1,16 @@
-"""Session fixtures: nine test subgraphs on uvicorn, the composed supergraph, both gateways."""
+"""Session fixtures: nine test subgraphs on uvicorn, the supergraphs, both gateways."""
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.router.differential.variants import VARIANTS, Variant
 from tests.support.demo import (
     DEMO_PACKAGE,
     DEMO_SUBGRAPHS,
@@ -19,7 +21,9 @@ from tests.support.federation import (
     ComposedSupergraph,
     SubgraphSource,
     compose_supergraph,
+    compose_with_apollo,
     node_tools_installed,
+    write_text,
 )
 from tests.support.gateways import start_hive_gateway, start_our_router
 from tests.support.servers import ManagedProcess, ProcessGroup
@@ -51,22 +55,45 @@ def differential_supergraph(
     return composed
 
 
+@dataclass(frozen=True)
+class GatewayPair:
+    """Hive Gateway and our router serving the same supergraph."""
+
+    variant: Variant
+    supergraph: Path
+    hive: ManagedProcess
+    router: ManagedProcess
+
+
+@pytest.fixture(scope="session", params=VARIANTS, ids=[v.name for v in VARIANTS])
+def variant(request: pytest.FixtureRequest) -> Variant:
+    """The supergraph variant a test runs on: every test using it runs once per variant."""
+    chosen: Variant = request.param
+    return chosen
+
+
 @pytest.fixture(scope="session")
-def hive_gateway(
-    process_group: ProcessGroup, differential_supergraph: ComposedSupergraph
-) -> ManagedProcess:
-    """Hive Gateway (the reference) serving the composed supergraph."""
+def gateways(
+    variant: Variant,
+    differential_subgraphs: list[SubgraphSource],
+    differential_supergraph: ComposedSupergraph,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[GatewayPair]:
+    """Both gateways on the variant's supergraph; stopped before the next variant starts."""
     if not node_tools_installed():
         pytest.fail("tests/tools/node_modules is missing: run scripts/bootstrap.sh")
-    return start_hive_gateway(process_group, differential_supergraph.path)
-
-
-@pytest.fixture(scope="session")
-def our_router(
-    process_group: ProcessGroup, differential_supergraph: ComposedSupergraph
-) -> ManagedProcess:
-    """Our router serving the same supergraph file."""
-    return start_our_router(process_group, differential_supergraph.path)
+    if variant.composer == "mateway":
+        path = differential_supergraph.path
+    else:
+        sdl = compose_with_apollo(variant.sources(differential_subgraphs))
+        path = write_text(tmp_path_factory.mktemp(variant.name) / "supergraph.graphql", sdl)
+    group = ProcessGroup()
+    try:
+        hive = start_hive_gateway(group, path)
+        router = start_our_router(group, path)
+        yield GatewayPair(variant, path, hive, router)
+    finally:
+        group.stop_all()
 
 
 @pytest.fixture(scope="session")
@@ -74,9 +101,3 @@ def http_client() -> Iterator[httpx.Client]:
     """One keep-alive client for every request of the session."""
     with httpx.Client(timeout=30.0) as client:
         yield client
-
-
-@pytest.fixture(scope="session")
-def supergraph_path(differential_supergraph: ComposedSupergraph) -> Path:
-    """Path of the composed supergraph file."""
-    return differential_supergraph.path
