@@ -7,12 +7,17 @@ the app without any Directus, and an httpx pool belongs to the event loop that o
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import httpx
 
 from shared.directus.client import DirectusClient
+from shared.directus.errors import DirectusError
+from shared.errors import ErrorCode, MatewayError
 from subgraphs.core.invites import InviteStore
 from subgraphs.core.settings import CoreSettings
+
+logger = logging.getLogger("mateway.core")
 
 
 class CoreService:
@@ -26,8 +31,8 @@ class CoreService:
         self._client: DirectusClient | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
-    def directus(self) -> DirectusClient:
-        """The Directus client of the running event loop (made on first use)."""
+    def _open(self) -> DirectusClient:
+        """The client of the running loop; DirectusError when no Directus is configured."""
         loop = asyncio.get_running_loop()
         if self._client is None or self._loop is not loop:
             # A pool opened on another (finished) loop cannot be reused; it is dropped.
@@ -35,13 +40,22 @@ class CoreService:
             self._loop = loop
         return self._client
 
+    def directus(self) -> DirectusClient:
+        """The Directus client (made on first use); UNAVAILABLE when none is configured."""
+        try:
+            return self._open()
+        except DirectusError as exc:
+            # The detail is for the operator (and /health), not for API clients.
+            logger.error("core: %s", exc)
+            raise MatewayError(ErrorCode.UNAVAILABLE, "The database is not available") from exc
+
     def invites(self) -> InviteStore:
         """The invite codes, keyed with the configured invite key."""
         return InviteStore(self.directus(), self.settings.invite_key())
 
     async def directus_up(self) -> bool:
         """Health check: Directus answers `/server/ping`."""
-        return await self.directus().ping()
+        return await self._open().ping()
 
     async def aclose(self) -> None:
         """Close the Directus client."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,7 +17,8 @@ from subgraphs.core.app import app
 from subgraphs.core.invites import InviteStore, generate_code, utc_now
 from subgraphs.core.schema import schema
 from subgraphs.core.service import CoreService, use_service
-from tests.subgraphs.core.conftest import core_settings
+from subgraphs.core.settings import CoreSettings
+from tests.subgraphs.core.conftest import INVITE_KEY, core_settings
 from tests.support.ports import free_port
 
 CHECK = "query($t: String!) { checkInviteTokenValid(token: $t) }"
@@ -145,3 +147,19 @@ async def test_health_names_directus_when_it_is_down(
         await down.aclose()
     assert response.status_code == 503
     assert response.json()["down"] == ["directus"]
+
+
+async def test_unconfigured_directus_is_unavailable_and_named_in_health(tmp_path: Path) -> None:
+    settings = CoreSettings(
+        directus_token=None, directus_data_dir=tmp_path, invite_hash_key=INVITE_KEY
+    )
+    use_service(CoreService(settings))
+    try:
+        body = await _check(generate_code())
+        health = await _post("/health")
+    finally:
+        use_service(None)
+    assert body["errors"][0]["extensions"]["code"] == ErrorCode.UNAVAILABLE.value
+    assert body["errors"][0]["message"] == "The database is not available"
+    assert health.status_code == 503
+    assert "MATEWAY_DIRECTUS_TOKEN" in health.json()["checks"]["directus"]["error"]
