@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -55,16 +54,6 @@ def differential_supergraph(
     return composed
 
 
-@dataclass(frozen=True)
-class GatewayPair:
-    """Hive Gateway and our router serving the same supergraph."""
-
-    variant: Variant
-    supergraph: Path
-    hive: ManagedProcess
-    router: ManagedProcess
-
-
 @pytest.fixture(scope="session", params=VARIANTS, ids=[v.name for v in VARIANTS])
 def variant(request: pytest.FixtureRequest) -> Variant:
     """The supergraph variant a test runs on: every test using it runs once per variant."""
@@ -73,27 +62,43 @@ def variant(request: pytest.FixtureRequest) -> Variant:
 
 
 @pytest.fixture(scope="session")
-def gateways(
+def variant_supergraph(
     variant: Variant,
     differential_subgraphs: list[SubgraphSource],
     differential_supergraph: ComposedSupergraph,
     tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[GatewayPair]:
-    """Both gateways on the variant's supergraph; stopped before the next variant starts."""
+) -> Path:
+    """The supergraph file of the variant."""
+    if variant.composer == "mateway":
+        return differential_supergraph.path
     if not node_tools_installed():
         pytest.fail("tests/tools/node_modules is missing: run scripts/bootstrap.sh")
-    if variant.composer == "mateway":
-        path = differential_supergraph.path
-    else:
-        sdl = compose_with_apollo(variant.sources(differential_subgraphs))
-        path = write_text(tmp_path_factory.mktemp(variant.name) / "supergraph.graphql", sdl)
+    sdl = compose_with_apollo(variant.sources(differential_subgraphs))
+    return write_text(tmp_path_factory.mktemp(variant.name) / "supergraph.graphql", sdl)
+
+
+def _serve(
+    start: Callable[[ProcessGroup, Path], ManagedProcess], path: Path
+) -> Iterator[ManagedProcess]:
     group = ProcessGroup()
     try:
-        hive = start_hive_gateway(group, path)
-        router = start_our_router(group, path)
-        yield GatewayPair(variant, path, hive, router)
+        yield start(group, path)
     finally:
         group.stop_all()
+
+
+@pytest.fixture(scope="session")
+def hive_gateway(variant_supergraph: Path) -> Iterator[ManagedProcess]:
+    """Hive Gateway (the reference) on the variant's supergraph, until the variant changes."""
+    if not node_tools_installed():
+        pytest.fail("tests/tools/node_modules is missing: run scripts/bootstrap.sh")
+    yield from _serve(start_hive_gateway, variant_supergraph)
+
+
+@pytest.fixture(scope="session")
+def our_router(variant_supergraph: Path) -> Iterator[ManagedProcess]:
+    """Our router on the same supergraph file, until the variant changes."""
+    yield from _serve(start_our_router, variant_supergraph)
 
 
 @pytest.fixture(scope="session")
