@@ -1,19 +1,21 @@
-# OpenBao (Vault API) for compose: persistent file storage, not dev mode. The first start
-# needs `compose/openbao-init.sh` (init, then unseal); every restart needs an unseal.
+# OpenBao (Vault API) for compose: a real server keeping its data on disk, not dev mode.
+# The first start needs `compose/openbao-init.sh` (init, then unseal); so does every restart
+# (unseal). Storage is OpenBao's integrated Raft storage on one node: OpenBao 2.x no longer
+# has the `file` backend, and Raft is its supported on-disk store.
 ui = true
 
-storage "file" {
-  path = "/openbao/file"
+storage "raft" {
+  path    = "/openbao/file"
+  node_id = "openbao"
 }
 
 # Plain HTTP on the compose network only; the published port is bound to
 # MATEWAY_BIND_ADDRESS (127.0.0.1 by default). Terminate TLS in front before exposing it.
 listener "tcp" {
-  address     = "0.0.0.0:8200"
-  tls_disable = true
+  address         = "0.0.0.0:8200"
+  cluster_address = "0.0.0.0:8201"
+  tls_disable     = true
 }
 
-api_addr = "http://openbao:8200"
-
-# Containers cannot mlock without IPC_LOCK; swap should be off on the host instead.
-disable_mlock = true
+api_addr     = "http://openbao:8200"
+cluster_addr = "http://openbao:8201"

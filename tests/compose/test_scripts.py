@@ -72,8 +72,8 @@ def test_caddyfile_is_valid() -> None:
 
 def test_openbao_is_not_in_dev_mode_and_keeps_its_data() -> None:
     config = (COMPOSE_DIR / "openbao" / "openbao.hcl").read_text()
-    assert 'storage "file"' in config
-    assert 'path = "/openbao/file"' in config
+    assert 'storage "raft"' in config
+    assert '"/openbao/file"' in config
     core = (COMPOSE_DIR / "core.docker-compose.yml").read_text()
     assert "-dev" not in core
     assert "openbao-data:/openbao/file" in core
