@@ -7,7 +7,9 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m router", description="Mateway federation router")
+    parser = argparse.ArgumentParser(
+        prog="python -m router", description="Mateway federation router"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     compose = commands.add_parser("compose", help="compose supergraph.yaml into supergraph.graphql")

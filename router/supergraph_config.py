@@ -27,7 +27,9 @@ DEFAULT_PATH = Path("supergraph/supergraph.yaml")
 class SubgraphEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    module: str | None = Field(default=None, description="'package.module:attribute' of an ASGI app")
+    module: str | None = Field(
+        default=None, description="'package.module:attribute' of an ASGI app"
+    )
     url: str | None = Field(default=None, description="HTTP URL of the subgraph's GraphQL endpoint")
     timeout_seconds: float = Field(default=30.0, gt=0)
 
