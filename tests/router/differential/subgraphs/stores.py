@@ -3,6 +3,7 @@ mutation whose effects show the order in which a request's mutation fields ran."
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from enum import Enum
 
 import strawberry
@@ -125,7 +126,18 @@ class Mutation:
         return Visit(sequence=list(VISITS[run_id]))
 
 
-schema = strawberry.federation.Schema(query=Query, mutation=Mutation, types=[Store])
+@strawberry.type
+class Subscription:
+    @strawberry.subscription
+    async def visit_stream(self, count: int) -> AsyncGenerator[Visit, None]:
+        """``count`` events, each with one more store visited (store-1, store-2, ...)."""
+        for number in range(1, min(count, len(STORES)) + 1):
+            yield Visit(sequence=[f"store-{n}" for n in range(1, number + 1)])
+
+
+schema = strawberry.federation.Schema(
+    query=Query, mutation=Mutation, subscription=Subscription, types=[Store]
+)
 app = asgi_app(schema)
 
 if __name__ == "__main__":
