@@ -29,7 +29,7 @@ APP_STORE = COMPOSE_DIR / "app-store.docker-compose.yml"
 ALL_FILES = (CORE, APPS, PROVIDERS, APP_STORE)
 
 sys.path.insert(0, str(COMPOSE_DIR))
-import generate_env  # noqa: E402  (compose/ is scripts, not a package)
+import generate_env as generate_env  # noqa: E402  (compose/ holds scripts, not a package)
 
 sys.path.remove(str(COMPOSE_DIR))
 
