@@ -44,6 +44,7 @@ def _on_port(command: list[str], port: int, config: Path | None = None) -> list[
 def _start(args: list[str], port: int, tmp_path: Path, name: str) -> subprocess.Popen[bytes]:
     log = (tmp_path / f"{name}.log").open("wb")
     env = {k: v for k, v in os.environ.items() if not k.startswith("MATEWAY_")}
+    env.update(MATEWAY_ENVIRONMENT="production", MATEWAY_LOG_LEVEL="INFO")  # as in compose
     process = subprocess.Popen(args, cwd=ROOT, stdout=log, stderr=log, env=env)
     try:
         wait_for_port(port, timeout=60, process=process)
