@@ -33,16 +33,22 @@ def _sync_arguments() -> list[str]:
     return words
 
 
-def _command_modules(model: dict[str, Any]) -> set[str]:
-    modules: set[str] = set()
+def _command_imports(model: dict[str, Any]) -> set[str]:
+    """The import statements that the Mateway services' commands amount to."""
+    imports: set[str] = set()
     for service in model["services"].values():
         if "build" not in service:
             continue
         command = " ".join(service.get("command") or [])
-        modules |= set(re.findall(r"python -m ([\w.]+)", command))
-        modules |= set(re.findall(r"from ([\w.]+) import", command))
-        modules |= {m.split(":")[0] for m in re.findall(r"celery -A ([\w.:]+)", command)}
-    return modules - PENDING
+        imports |= {
+            f"import {m}" for m in re.findall(r"python -m ([\w.]+)", command) if m not in PENDING
+        }
+        imports |= {
+            f"from {m} import {n}" for m, n in re.findall(r"from ([\w.]+) import (\w+)", command)
+        }
+        for module, attribute in re.findall(r"celery -A ([\w.]+):(\w+)", command):
+            imports.add(f"from {module} import {attribute}")
+    return imports
 
 
 @pytest.fixture(scope="module")
@@ -80,11 +86,15 @@ def test_no_dev_tools_and_no_node_in_the_image(image_python: Path) -> None:
 def test_every_module_the_compose_commands_run_imports_there(
     image_python: Path, full_model: dict[str, Any]
 ) -> None:
-    modules = _command_modules(full_model)
-    assert {"router", "subgraphs.mates", "shared.platform.worker"} <= modules
-    imports = "; ".join(f"import {m}" for m in sorted(modules))
+    imports = _command_imports(full_model)
+    assert {
+        "import router",
+        "import subgraphs.mates",
+        "from shared.platform.worker import app",
+        "from shared.directus.provision import provision_platform_user",
+    } <= imports
     result = subprocess.run(
-        [str(image_python), "-c", imports],
+        [str(image_python), "-c", "; ".join(sorted(imports))],
         cwd=ROOT,
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
         capture_output=True,
