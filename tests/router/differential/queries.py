@@ -317,4 +317,13 @@ CASES: list[Case] = [
         "unknown_argument_is_rejected",
         "{ topProducts(last: 2) { name } }",
     ),
+    Case(
+        "provides_through_a_union_fragment",
+        """{ topRatedItems { __typename ... on Book { id title rating }
+             ... on Movie { id title rating } } }""",
+    ),
+    Case(
+        "provided_union_member_field_with_owner_only_field",
+        "{ topRatedItems { ... on Book { title pages } ... on Movie { minutes } } }",
+    ),
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from tests.benchmarks.router.subgraphs.serve import asgi_app, run
@@ -92,6 +94,9 @@ class Store:
         return Store(region=region_value, delivery_fee=deliveryFee)
 
 
+RatedItem = Annotated[Book | Movie, strawberry.union("RatedItem")]
+
+
 @strawberry.type
 class Query:
     @strawberry.field
@@ -103,6 +108,15 @@ class Query:
     def top_rated_books(self) -> list[Book]:
         """The best books, with the titles this subgraph keeps (no media fetch needed)."""
         return [Book(id=strawberry.ID(f"book-{i}"), title=f"Book {i}") for i in (2, 4)]
+
+    @strawberry.federation.field(provides=["... on Book { title }"])
+    def top_rated_items(self) -> list[RatedItem]:
+        """Books and movies; book titles are provided through the union."""
+        return [
+            Book(id=strawberry.ID("book-5"), title="Book 5"),
+            Movie(id=strawberry.ID("movie-2")),
+            Book(id=strawberry.ID("book-1"), title="Book 1"),
+        ]
 
 
 schema = strawberry.federation.Schema(query=Query, types=[Book, Movie, Store])
