@@ -165,3 +165,25 @@ def test_python_commands_name_modules_that_exist(full_model: dict[str, Any]) -> 
             module, _, attribute = command[2].partition(":")
             source = (ROOT / Path(*module.split("."))).with_suffix(".py").read_text()
             assert f"\n{attribute}: " in source or f"\n{attribute} = " in source, name
+
+
+@pytest.mark.parametrize(
+    ("files", "profiles"),
+    [((CORE,), ()), ((CORE, APPS), ()), ((PROVIDERS,), ("plane",)), (ALL_FILES, ("*",))],
+    ids=["core", "core+apps", "plane", "all"],
+)
+def test_one_shot_jobs_are_awaited_so_up_wait_succeeds(
+    compose: Compose, env_file: Path, files: tuple[Path, ...], profiles: tuple[str, ...]
+) -> None:
+    # `up --wait` reports a job that exited 0 as a failure unless a long-running service
+    # depends on it with service_completed_successfully.
+    services = compose.config(files, env_file, profiles)["services"]
+    jobs = {name for name, service in services.items() if service.get("restart") == "no"}
+    assert jobs, "each of these sets has a one-shot job"
+    for job in jobs:
+        assert any(
+            spec.get("depends_on", {}).get(job, {}).get("condition")
+            == "service_completed_successfully"
+            and spec.get("restart") != "no"
+            for spec in services.values()
+        ), job
