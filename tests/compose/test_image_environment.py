@@ -8,6 +8,7 @@ there, so a runtime import of a dev-only package (or of Node's wheel) fails here
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -51,6 +52,11 @@ def _command_imports(model: dict[str, Any]) -> set[str]:
     return imports
 
 
+def _uv_environment() -> dict[str, str]:
+    """The caller's uv settings (cache folder, index), so the sync reuses its cache."""
+    return {k: v for k, v in os.environ.items() if k.startswith("UV_")}
+
+
 @pytest.fixture(scope="module")
 def image_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not UV.is_file():
@@ -62,8 +68,8 @@ def image_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = subprocess.run(
         [str(UV), "sync", *_sync_arguments(), "--python", python],
         cwd=project,
-        env={"PATH": "/usr/bin:/bin", "UV_PROJECT_ENVIRONMENT": str(project / "venv"),
-             "UV_LINK_MODE": "copy", "HOME": str(Path.home())},
+        env={**_uv_environment(), "PATH": "/usr/bin:/bin", "HOME": str(Path.home()),
+             "UV_PROJECT_ENVIRONMENT": str(project / "venv"), "UV_LINK_MODE": "copy"},
         capture_output=True,
         text=True,
         timeout=600,
