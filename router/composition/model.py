@@ -54,6 +54,7 @@ class Field:
     default: ValueNode | None = None
     directives: list[Applied] = field(default_factory=list)
     external: bool = False
+    fake_external: bool = False  # @external key field of an extension: not external after all
     shareable: bool = False
     shareable_applied: bool = False  # @shareable on the field itself, not inherited
     requires: str | None = None

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from router.composition.errors import CompositionIssue
+from router.composition.external_rules import fed1_active_field_set, missing_external_issues
 from router.composition.fieldset import FieldRef, FieldSetError, field_set_refs
-from router.composition.model import Subgraph, TypeDef, named_type
+from router.composition.model import Field, Subgraph, TypeDef, named_type
 
 BUILT_IN_SCALARS = {"String", "Int", "Float", "Boolean", "ID"}
+COMPOSITE_KINDS = {"object", "interface", "union"}
 ROOT_NAMES = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
 
 
@@ -79,81 +81,67 @@ def _check_keys(subgraph: Subgraph, typedef: TypeDef) -> list[CompositionIssue]:
             field.shareable = True
             if subgraph.fed1 or key.extension or typedef.extends:
                 # Fed 1 marks key fields of extensions @external; they are resolvable in Fed 2.
+                field.fake_external = field.fake_external or field.external
                 field.external = False
     return issues
+
+
+def _check_requires(
+    subgraph: Subgraph, typedef: TypeDef, field: Field
+) -> tuple[list[FieldRef], list[CompositionIssue]]:
+    """Validates a @requires (Fed 2) or applies the Fed 1 upgrade's trimming to it."""
+    assert field.requires is not None
+    where = f'field "{typedef.name}.{field.name}", for @requires(fields: "{field.requires}")'
+    refs, issues = _refs(subgraph, typedef.name, field.requires, "REQUIRES_INVALID_FIELDS", where)
+    if issues:
+        return refs, issues
+    if subgraph.fed1:
+        field.requires = fed1_active_field_set(subgraph, typedef.name, field.requires)
+        if field.requires is None:
+            return [], []
+        return field_set_refs(subgraph.types, typedef.name, field.requires), []
+    return refs, missing_external_issues(subgraph, typedef.name, field.requires, where, "requires")
+
+
+def _check_provides(
+    subgraph: Subgraph, typedef: TypeDef, field: Field
+) -> tuple[list[FieldRef], list[CompositionIssue]]:
+    """Validates a @provides (Fed 2) or applies the Fed 1 upgrade's trimming to it."""
+    assert field.provides is not None
+    coordinate = f'"{typedef.name}.{field.name}"'
+    target = named_type(field.type)
+    if subgraph.types.get(target) is None or subgraph.types[target].kind not in COMPOSITE_KINDS:
+        message = (
+            f"[{subgraph.name}] Invalid @provides directive on field {coordinate}: field "
+            f'has type "{field.type}" which is not a Composite Type'
+        )
+        return [], [CompositionIssue("PROVIDES_ON_NON_OBJECT_FIELD", message)]
+    where = f'field {coordinate}, for @provides(fields: "{field.provides}")'
+    refs, issues = _refs(subgraph, target, field.provides, "PROVIDES_INVALID_FIELDS", where)
+    if issues:
+        return refs, issues
+    if subgraph.fed1:
+        field.provides = fed1_active_field_set(subgraph, target, field.provides)
+        refs = field_set_refs(subgraph.types, target, field.provides) if field.provides else []
+    else:
+        issues = missing_external_issues(subgraph, target, field.provides, where, "provides")
+    subgraph.provided.update((ref.type_name, ref.field_name) for ref in refs)
+    return refs, issues
 
 
 def _check_field_sets(
     subgraph: Subgraph, typedef: TypeDef
 ) -> tuple[set[FieldRef], list[CompositionIssue]]:
-    """Validates @requires/@provides and returns every external field they use."""
+    """Validates @requires/@provides and returns every field they use."""
     used: set[FieldRef] = set()
     issues: list[CompositionIssue] = []
     for field in typedef.fields.values():
-        coordinate = f'"{typedef.name}.{field.name}"'
-        if field.requires is not None:
-            where = f'field {coordinate}, for @requires(fields: "{field.requires}")'
-            refs, found = _refs(
-                subgraph, typedef.name, field.requires, "REQUIRES_INVALID_FIELDS", where
-            )
-            local = [
-                r for r in refs if not subgraph.types[r.type_name].fields[r.field_name].external
-            ]
-            if subgraph.fed1 and refs and len(local) == len(refs):
-                # Fed 1 allowed requiring local (e.g. key) fields; the upgrade drops such @requires.
-                field.requires = None
-            else:
-                if not subgraph.fed1:
-                    found += _missing_external(
-                        subgraph, refs, where, "REQUIRES_FIELDS_MISSING_EXTERNAL"
-                    )
-                issues += found
+        for check, text in ((_check_requires, field.requires), (_check_provides, field.provides)):
+            if text is not None:
+                refs, found = check(subgraph, typedef, field)
                 used.update(refs)
-        if field.provides is not None:
-            target = named_type(field.type)
-            where = f'field {coordinate}, for @provides(fields: "{field.provides}")'
-            if subgraph.types.get(target) is None or subgraph.types[target].kind not in {
-                "object",
-                "interface",
-                "union",
-            }:
-                issues.append(
-                    CompositionIssue(
-                        "PROVIDES_ON_NON_OBJECT_FIELD",
-                        f"[{subgraph.name}] Invalid @provides directive on {coordinate}: field "
-                        f'has type "{field.type}" which is not a Composite Type',
-                    )
-                )
-                continue
-            refs, found = _refs(subgraph, target, field.provides, "PROVIDES_INVALID_FIELDS", where)
-            subgraph.provided.update((ref.type_name, ref.field_name) for ref in refs)
-            if not subgraph.fed1:
-                found += _missing_external(
-                    subgraph, refs, where, "PROVIDES_FIELDS_MISSING_EXTERNAL"
-                )
-            issues += found
-            used.update(refs)
+                issues += found
     return used, issues
-
-
-def _missing_external(
-    subgraph: Subgraph, refs: list[FieldRef], where: str, code: str
-) -> list[CompositionIssue]:
-    issues = []
-    for ref in refs:
-        owner = subgraph.types[ref.type_name]
-        field = owner.fields[ref.field_name]
-        if not field.external:
-            issues.append(
-                CompositionIssue(
-                    code,
-                    f'[{subgraph.name}] On {where}: field "{ref.type_name}.{ref.field_name}" '
-                    "should not be"
-                    " part of it since it is already provided by this subgraph (it is not marked "
-                    "@external)",
-                )
-            )
-    return issues
 
 
 def finish_subgraph(subgraph: Subgraph) -> list[CompositionIssue]:
