@@ -60,6 +60,22 @@ fi
 
 "$HERE/openbao-init.sh" "${files[@]}"
 
+# The first platform admin's invite code, as in local mode: the core app creates it once
+# (only its hash is stored) and it is shown this once; later runs say why there is none.
+invite_json=$(docker compose "${files[@]}" exec -T router \
+  python -m subgraphs.core.invites first-run 2>/dev/null | tail -n 1 || true)
+invite=$(printf '%s' "$invite_json" | python3 -c '
+import json, sys
+try:
+    answer = json.loads(sys.stdin.read() or "{}")
+except ValueError:
+    answer = {}
+if answer.get("created") and answer.get("code"):
+    print("first admin invite code (shown once; its first user becomes the platform admin): "
+          + answer["code"])
+else:
+    print("admin invite: " + str(answer.get("reason") or "the invite command did not answer"))')
+
 env_value() { sed -n "s/^$1=//p" "$HERE/.env" | tail -n 1; }
 bind=$(env_value MATEWAY_BIND_ADDRESS)
 bind=${bind:-127.0.0.1}
@@ -71,4 +87,5 @@ mateway: running ($routers router replica(s))
   Grafana             http://$bind:$(env_value GRAFANA_PORT)  (admin, password GRAFANA_ADMIN_PASSWORD in compose/.env)
   Prometheus          http://$bind:$(env_value PROMETHEUS_PORT)
   OpenBao             http://$bind:$(env_value OPENBAO_PORT)
+  $invite
 EOM
