@@ -13,6 +13,7 @@ import pytest
 from router.composition import CompositionError, SubgraphSchema, compose
 from tests.router.composition.cases import CASE_NAMES, case_subgraphs
 from tests.router.composition.error_cases import ERROR_CASES
+from tests.router.composition.nested_requires import NESTED_CASES, NestedCase
 from tests.router.composition.random_subgraphs import random_subgraphs
 from tests.support.federation import TOOLS_DIR, node_env
 
@@ -37,6 +38,7 @@ def apollo_results() -> dict[str, Any]:
     sets = {f"case:{name}": _payload(case_subgraphs(name)) for name in CASE_NAMES}
     sets.update({f"error:{c.id}": _payload(c.schemas()) for c in ERROR_CASES if c.apollo_agrees})
     sets.update({f"random:{seed}": _payload(random_subgraphs(seed)) for seed in RANDOM_SEEDS})
+    sets.update({f"nested:{case.id}": _payload(case.schemas()) for case in NESTED_CASES})
     result = subprocess.run(
         ["node", str(SCRIPT)],
         input=json.dumps({"toolsDir": str(TOOLS_DIR), "sets": sets}).encode(),
@@ -71,5 +73,18 @@ def test_random_subgraphs_compose_exactly_like_apollo(seed: int) -> None:
         ours = compose(random_subgraphs(seed)).supergraph_sdl
     except CompositionError as error:
         assert set(error.codes) & set(apollo.get("codes", [])), (error.codes, apollo)
+        return
+    assert ours == apollo.get("supergraph"), apollo.get("codes")
+
+
+@pytest.mark.parametrize("case", NESTED_CASES, ids=lambda c: c.id)
+def test_nested_field_sets_get_apollos_verdict_and_messages(case: NestedCase) -> None:
+    apollo = apollo_results()[f"nested:{case.id}"]
+    assert apollo.get("codes", [None])[0] == case.code, apollo
+    try:
+        ours = compose(case.schemas()).supergraph_sdl
+    except CompositionError as error:
+        assert error.codes == apollo.get("codes"), (error.codes, apollo)
+        assert [issue.message for issue in error.issues] == apollo["messages"]
         return
     assert ours == apollo.get("supergraph"), apollo.get("codes")
