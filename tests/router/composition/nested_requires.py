@@ -76,6 +76,7 @@ LOCAL_DIMS = "dims: Dims @shareable"
 LOCAL_MEDIA = "media: Media @shareable"
 EXT_WIDTH = "width: Int @external height: Int inner: Inner"
 MISSING = "REQUIRES_FIELDS_MISSING_EXTERNAL"
+MINE = " type Query { mine: Parcel }"
 PROVIDES_QUERY = 'type Query { p: Parcel @provides(fields: "dims { width }") } '
 PROVIDES_TYPES = (
     " type Dims @shareable { width: Int height: Int inner: Inner }"
@@ -148,6 +149,13 @@ NESTED_CASES = [
         dims_directive="@external",
     ),
     _provides("provides_external_parent_local_leaf", "dims: Dims @external", None),
+    # Only `shipping` serves `Query.mine`, but `base` (one @key jump away) resolves `Dims.width`.
+    NestedCase(
+        "own_root_local_parent_external_leaf",
+        _ship(_requires(LOCAL_DIMS, "dims { width }"), EXT_WIDTH) + MINE,
+        None,
+    ),
+    NestedCase("own_root_value_field_elsewhere", _ship(LOCAL_DIMS, "height: Int") + MINE, None),
     # Federation 1: the upgrade trims non-external leaves instead of rejecting them.
     _fed1_case("fed1_local_leaf_trimmed", "weight id", "weight: Int @external"),
     _fed1_case(

@@ -1,5 +1,6 @@
 """Seeded random subgraph sets (Fed 1 and 2: keys, extensions, @requires, @provides,
-@override with labels, interfaces, enums, shareable fields) for cross-checking Apollo."""
+@override with labels, interfaces, enums, shareable fields, @requires selecting into value
+types) for cross-checking Apollo."""
 
 from __future__ import annotations
 
@@ -13,6 +14,25 @@ IMPORTS = (
 )
 OWNER_FIELDS = {"name": "String", "age": "Int", "tags": "[String!]", "kind": "Kind"}
 NAMES = ("accounts", "reviews", "inventory")
+# Nested @requires selections into the value types, whichever of `address`, `city`, `lat`
+# is @external: Apollo accepts a selection when each leaf is @external or below one.
+NESTED_SELECTIONS = (
+    "address { city }",
+    "address { city zip }",
+    "address { geo { lat } }",
+    "address { __typename city }",
+    "name address { geo { lat lng } }",
+)
+
+
+def _value_types(fed1: bool, external: set[str]) -> str:
+    def mark(field: str) -> str:
+        return field + (" @external" if field.split(":")[0] in external else "")
+
+    shareable = "" if fed1 else " @shareable"
+    address = " ".join(mark(f) for f in ("city: String", "zip: String", "geo: Geo"))
+    geo = " ".join(mark(f) for f in ("lat: Float", "lng: Float"))
+    return f"type Address{shareable} {{ {address} }} type Geo{shareable} {{ {geo} }}"
 
 
 def _owner(r: random.Random, fed1: bool) -> tuple[list[str], list[str]]:
@@ -21,10 +41,11 @@ def _owner(r: random.Random, fed1: bool) -> tuple[list[str], list[str]]:
         for k, v in OWNER_FIELDS.items()
     ]
     implements = " implements Node" if r.random() < 0.5 else ""
-    body = " ".join(shareable)
+    body = " ".join(shareable) + " address: Address" + ("" if fed1 else " @shareable")
     parts = [
         f'"""A user"""\ntype User{implements} @key(fields: "id") {{ id: ID! {body} }}',
         "enum Kind { ADMIN MEMBER GUEST }",
+        _value_types(fed1, set()),
     ]
     queries = ["me: User"]
     if implements:
@@ -48,6 +69,16 @@ def _extender(r: random.Random, fed1: bool, version: str, s: int) -> tuple[list[
         fields.append("kind: Kind")
         parts.append("enum Kind { ADMIN MEMBER GUEST }")
     fields.append(f"score{s}(min: Int = {s}): Float")
+    if r.random() < 0.5:
+        selection = r.choice(NESTED_SELECTIONS)
+        # Only fields the selection uses: Apollo rejects unused @external fields.
+        external = {n for n in ("address", "city", "lat") if r.random() < 0.4 and n in selection}
+        if "name" in selection.split() and "name: String @external" not in fields:
+            fields.append("name: String @external")
+        marks = " @external" if "address" in external else "" if fed1 else " @shareable"
+        fields.append(f"address: Address{marks}")
+        fields.append(f'where{s}: String @requires(fields: "{selection}")')
+        parts.append(_value_types(fed1, external - {"address"}))
     parts.append(f'{keyword} User @key(fields: "id") {{ {" ".join(fields)} }}')
     parts.append(
         f'type Review{s} @key(fields: "rid") {{ rid: ID! body: String author: User{provides} }}'

@@ -18,7 +18,7 @@ from tests.router.composition.random_subgraphs import random_subgraphs
 from tests.support.federation import TOOLS_DIR, node_env
 
 SCRIPT = Path(__file__).parent / "apollo_compose_many.cjs"
-RANDOM_SEEDS = range(40)
+RANDOM_SEEDS = range(60)
 APOLLO_INSTALLED = (
     TOOLS_DIR / "node_modules" / "@apollo" / "composition" / "package.json"
 ).exists()
