@@ -68,12 +68,13 @@ def guidance(settings: PlatformSettings, paths: StackPaths, invite: InviteOutcom
             "  It is shown only this once. The first user who signs up with it becomes the",
             "  platform admin (separate from the Directus admin).",
         ]
-    elif invite.reason == NO_INVITES:
-        lines.append(f"  No admin invite code: {NO_INVITES}.")
-    else:
+    elif "unused" in invite.reason:
         lines += [
-            "  The first admin invite code was printed when Mateway first started; the first",
-            "  user who signs up with it becomes the platform admin (separate from the",
-            f"  Directus admin). No new code was created: {invite.reason}.",
+            "  The first admin invite code was shown when Mateway first started and is still",
+            "  unused: the first user who signs up with it becomes the platform admin",
+            "  (separate from the Directus admin).",
+            f"  No new code was created: {invite.reason}.",
         ]
+    else:
+        lines.append(f"  No new admin invite code: {invite.reason}.")
     return "\n".join(lines)

@@ -130,6 +130,8 @@ def _raise_interrupt(signum: int, _frame: FrameType | None) -> None:
 def _foreground(paths: StackPaths, process: subprocess.Popen[bytes]) -> int:
     """Wait until Ctrl-C (or SIGTERM), then stop every service."""
     print("\nCtrl-C stops every service (or run ./start-server.sh --stop elsewhere).", flush=True)
+    # Explicitly: a shell starting us in the background may have left SIGINT ignored.
+    signal.signal(signal.SIGINT, _raise_interrupt)
     signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         process.wait()
