@@ -23,14 +23,15 @@ _PR_SET_PDEATHSIG = 1
 
 
 def _die_with_parent() -> None:
-    """In the child before exec: ask Linux to SIGTERM it when the test process dies.
+    """In the child before exec: ask Linux to SIGKILL it when the test process dies.
 
     Servers run in their own session so teardown can kill their whole group; without
     this, a test run killed by a timeout would leave them running on a shared machine.
+    SIGKILL, not SIGTERM: Hive Gateway ignores a SIGTERM that arrives while it starts.
     """
     try:
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     except OSError:
         pass
 
