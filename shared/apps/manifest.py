@@ -23,12 +23,13 @@ settings:                       # non-secret defaults; secrets go to the environ
 from __future__ import annotations
 
 import re
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from shared.identity import Role
 
 MANIFEST_FILE = "app.yml"
 
@@ -47,23 +48,6 @@ MODULE_PATTERN = r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$"
 
 # Setting names that look like credentials: app.yml is committed, secrets are not.
 _SECRET_NAME = re.compile(r"(secret|password|passwd|token|api_?key|private_?key|credential)", re.I)
-
-
-class Role(StrEnum):
-    """The least role a caller needs to run a skill."""
-
-    ANONYMOUS = "anonymous"
-    USER = "user"
-    ADMIN = "admin"
-
-    @property
-    def rank(self) -> int:
-        """Order of privilege: anonymous < user < admin."""
-        return list(Role).index(self)
-
-    def allows(self, required: Role) -> bool:
-        """True when a caller with this role may run something that requires `required`."""
-        return self.rank >= required.rank
 
 
 class ProviderManifest(BaseModel):

@@ -22,8 +22,9 @@ from graphql import (
 )
 
 from shared.apps.input_schema import empty_input_json_schema, input_object_json_schema
-from shared.apps.manifest import AppManifest, Role
+from shared.apps.manifest import AppManifest
 from shared.apps.skill_fields import SkillOperation, SkillSchemaError, match_skill_fields
+from shared.identity import Role
 
 if TYPE_CHECKING:
     from shared.apps.factory import AppBundle
