@@ -10,6 +10,9 @@ value-type field) is not, and also when `dims` is local but `Dims.width` is @ext
 Federation 1 (`removeInactiveProvidesAndRequires`, run by the schema upgrade): the same
 "non-external leaf" fields are silently removed from the field set instead, and a field set
 left empty drops the directive.
+
+Unused @external fields (`collectUsedFields`): Federation 2 rejects them (EXTERNAL_UNUSED),
+the Federation 1 upgrade removes them.
 """
 
 from __future__ import annotations
@@ -171,3 +174,42 @@ def fed1_active_field_set(subgraph: Subgraph, parent: str, text: str) -> str | N
     if not _selects_local_leaf(subgraph, parent, selection_set):
         return text
     return _without_local_leaves(subgraph, parent, selection_set) or None
+
+
+def used_fields(subgraph: Subgraph) -> set[tuple[str, str]]:
+    """Apollo's `collectUsedFields`: fields in field sets, plus interface implementations."""
+    used = set(subgraph.used_fields)
+    implementations: dict[str, list[str]] = {}
+    for typedef in subgraph.types.values():
+        for interface in typedef.interfaces:
+            implementations.setdefault(interface, []).append(typedef.name)
+    # A field set selecting an interface field uses it in every implementation too.
+    for type_name, name in list(used):
+        for implementation in implementations.get(type_name, []):
+            if name in subgraph.types[implementation].fields:
+                used.add((implementation, name))
+    for interface, names in implementations.items():
+        holder = subgraph.types.get(interface)
+        if holder is None or holder.kind != "interface":
+            continue
+        for field_name in holder.fields:
+            used.update((n, field_name) for n in names if field_name in subgraph.types[n].fields)
+    return used
+
+
+def unused_external_issues(subgraph: Subgraph) -> list[CompositionIssue]:
+    """EXTERNAL_UNUSED: a Federation 2 @external field that nothing uses."""
+    used = used_fields(subgraph)
+    return [
+        CompositionIssue(
+            "EXTERNAL_UNUSED",
+            f'[{subgraph.name}] Field "{typedef.name}.{name}" is marked @external but is not'
+            " used in any federation directive (@key, @provides, @requires) or to satisfy an"
+            " interface; the field declaration has no use and should be removed (or the field"
+            " should not be @external).",
+        )
+        for typedef in subgraph.types.values()
+        if typedef.kind in {"object", "interface"}
+        for name, field in typedef.fields.items()
+        if field.external and (typedef.name, name) not in used
+    ]

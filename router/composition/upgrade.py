@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from router.composition.errors import CompositionIssue
-from router.composition.external_rules import fed1_active_field_set, missing_external_issues
+from router.composition.external_rules import (
+    fed1_active_field_set,
+    missing_external_issues,
+    unused_external_issues,
+    used_fields,
+)
 from router.composition.fieldset import FieldRef, FieldSetError, field_set_refs
 from router.composition.model import Field, Subgraph, TypeDef, named_type
 
@@ -157,20 +162,22 @@ def finish_subgraph(subgraph: Subgraph) -> list[CompositionIssue]:
         used |= refs
         issues += found
     subgraph.used_fields.update((ref.type_name, ref.field_name) for ref in used)
-    if subgraph.fed1:
-        _drop_unused_externals(subgraph, used)
-        for typedef in subgraph.types.values():
-            typedef.has_definition = True  # the Fed 1 upgrade turns extensions into definitions
-            for key in typedef.keys:
-                key.extension = False
+    if not subgraph.fed1:
+        return issues + unused_external_issues(subgraph)
+    _drop_unused_externals(subgraph)
+    for typedef in subgraph.types.values():
+        typedef.has_definition = True  # the Fed 1 upgrade turns extensions into definitions
+        for key in typedef.keys:
+            key.extension = False
     return issues
 
 
-def _drop_unused_externals(subgraph: Subgraph, used: set[FieldRef]) -> None:
+def _drop_unused_externals(subgraph: Subgraph) -> None:
     """Fed 1 lets extensions declare unused @external fields; the upgrade removes them."""
+    used = used_fields(subgraph)
     for typedef in subgraph.types.values():
         for name in [n for n, f in typedef.fields.items() if f.external]:
-            if FieldRef(typedef.name, name) not in used:
+            if (typedef.name, name) not in used:
                 del typedef.fields[name]
 
 

@@ -1,9 +1,10 @@
 """@requires/@provides selecting nested fields: which need @external (Apollo's verdicts).
 
 Each case is a `base` subgraph owning `Parcel` and a `shipping` subgraph whose field set
-selects into the value types `Dims`/`Inner` or the interface `Media`. `code` is the error
-@apollo/composition 2.11.7 reports, or None where it composes (checked against Apollo in
-test_apollo_crosscheck.py).
+selects into the value types `Dims`/`Inner` or the interface `Media` (plus the neighbouring
+rules: unused @external fields, value types reached through another subgraph's root).
+`code` is the error @apollo/composition 2.11.7 reports, or None where it composes (checked
+against Apollo, supergraph or messages, in test_apollo_crosscheck.py).
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ LOCAL_DIMS = "dims: Dims @shareable"
 LOCAL_MEDIA = "media: Media @shareable"
 EXT_WIDTH = "width: Int @external height: Int inner: Inner"
 MISSING = "REQUIRES_FIELDS_MISSING_EXTERNAL"
+UNUSED = "EXTERNAL_UNUSED"
 MINE = " type Query { mine: Parcel }"
 PROVIDES_QUERY = 'type Query { p: Parcel @provides(fields: "dims { width }") } '
 PROVIDES_TYPES = (
@@ -181,4 +183,26 @@ NESTED_CASES = [
     NestedCase("extension_key_field_is_not_external", FED2 + EXTENSION_KEY, MISSING),
     NestedCase("extends_key_field_is_not_external", FED2 + EXTENDS_KEY, MISSING),
     _provides("provides_local_parent_local_leaf", LOCAL_DIMS, "PROVIDES_FIELDS_MISSING_EXTERNAL"),
+    # Rejected: an @external field that no field set selects (nor an interface needs).
+    _case(
+        "type_level_external_partly_used",
+        LOCAL_DIMS,
+        "dims { width }",
+        UNUSED,
+        dims_directive="@external",
+    ),
+    _case("external_leaf_not_selected", EXT_DIMS, "dims { height }", UNUSED, dims=EXT_WIDTH),
+    NestedCase(
+        "external_field_implementing_an_interface",
+        _ship(LOCAL_MEDIA, book="id: ID! info: Info @external pages: Int"),
+        None,
+    ),
+    NestedCase(
+        "fed1_external_implementing_an_interface_is_kept",
+        "interface Sized { weight: Int } extend type Query { sized: Sized }"
+        ' extend type Parcel implements Sized @key(fields: "id") { id: ID! @external'
+        " weight: Int @external }",
+        None,
+        fed1=True,
+    ),
 ]
