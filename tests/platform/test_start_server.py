@@ -18,6 +18,9 @@ import pytest
 
 from tests.platform.stack import REPO, Stack, alive, clean_env
 
+# A first start on a busy machine can take minutes (install of the clone's .venv included).
+pytestmark = pytest.mark.timeout(900)
+
 INVITE_LINE = re.compile(r"First admin invite code: (\S+)")
 RSS_GOAL_MB = 700
 
