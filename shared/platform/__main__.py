@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import time
 
 from shared.platform.settings import PlatformSettings
-from shared.platform.stack import StackError, repo_root, say, start, stop
+from shared.platform.stack import StackError, log_events_to, repo_root, say, start, stop
 from shared.platform.status import status
 
 
@@ -23,6 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     paths = settings.paths(repo_root())
     # start-server.sh passes its own start time, so the install is part of the duration.
     t0 = settings.start_t0 or time.time()
+    if args.command != "status":
+        log_events_to(paths)
     try:
         if args.command == "start":
             return start(settings, paths, args.detach, t0)
@@ -30,10 +33,10 @@ def main(argv: list[str] | None = None) -> int:
             return stop(settings, paths)
         return status(settings, paths)
     except StackError as error:
-        say(str(error))
+        say(str(error), logging.ERROR)
         return 1
     except RuntimeError as error:
-        say(str(error))
+        say(str(error), logging.ERROR)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import logging.handlers
 import signal
 import subprocess
 import sys
@@ -9,6 +11,7 @@ import time
 from pathlib import Path
 from types import FrameType
 
+from shared.logging import JsonFormatter
 from shared.platform import supervisor
 from shared.platform.firstrun import first_admin_invite, guidance
 from shared.platform.probes import port_in_use, probe
@@ -28,9 +31,25 @@ class StackError(Exception):
     """A start or stop failure, described in one line for the admin."""
 
 
-def say(message: str) -> None:
-    """One progress line on stderr."""
+_events = logging.getLogger("mateway.platform")
+
+
+def log_events_to(paths: StackPaths) -> None:
+    """Also record the progress lines as JSON in logs/start-server.log."""
+    if _events.handlers:
+        return
+    paths.logs.mkdir(parents=True, exist_ok=True)
+    handler = logging.handlers.WatchedFileHandler(paths.log("start-server"))
+    handler.setFormatter(JsonFormatter("mateway-platform"))
+    _events.addHandler(handler)
+    _events.setLevel(logging.INFO)
+    _events.propagate = False
+
+
+def say(message: str, level: int = logging.INFO) -> None:
+    """One progress line on stderr (and in the JSON event log)."""
     print(f"mateway: {message}", file=sys.stderr, flush=True)
+    _events.log(level, message)
 
 
 def _log_hint(service: Service, paths: StackPaths) -> str:
