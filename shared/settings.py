@@ -80,6 +80,8 @@ class ServiceSettings(BaseSettings):
     redis_url: str = "redis://127.0.0.1:6379/0"
     directus_url: str = "http://127.0.0.1:8055"
     directus_token: SecretStr | None = None
+    # MATEWAY_SIGNING_KEY: every token key is derived from it (shared.auth.keys).
+    signing_key: SecretStr | None = None
     otlp_endpoint: str | None = None
 
     @classmethod
