@@ -38,7 +38,13 @@ class ErrorCode(StrEnum):
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
     TIMEOUT = "TIMEOUT"
     UNAVAILABLE = "UNAVAILABLE"
+    # Stored ciphertext failed authentication (tampered, moved to another row, or shredded).
+    DATA_INTEGRITY = "DATA_INTEGRITY"
     INTERNAL = "INTERNAL"
+    # Accounts: one-time codes (email, TOTP, backup) and attempt throttling.
+    INVALID_CODE = "INVALID_CODE"
+    CODE_EXPIRED = "CODE_EXPIRED"
+    TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
 
 
 class MatewayError(Exception):

@@ -153,9 +153,44 @@ USER_FIELDS: list[Payload] = [
     _text("totp_secret_ciphertext"),
     _field("backup_code_hashes", "json"),
     _field("signed_up_at", "timestamp"),
+    # Accounts (subgraphs/core/accounts): our own argon2id hash, not Directus's password, so
+    # platform users cannot sign in to Directus and login needs no Directus round trip.
+    _string("password_hash", "argon2id hash of the platform password"),
+    _field("email_verified_at", "timestamp"),
+    _string("email_code_hash", "keyed hash of the pending 6-digit email code"),
+    _field("email_code_expires_at", "timestamp"),
+    _field("email_code_attempts", "integer", nullable=False, default_value=0),
+    _text("totp_pending_secret_ciphertext", "TOTP secret between setup2fa and confirm2fa"),
 ]
 
 COLLECTIONS: list[Collection] = [
+    Collection(
+        "sessions",
+        "Signed-in sessions: one row per refresh token; a family is one sign-in",
+        [
+            _string("family_id", "the session id in access tokens", nullable=False),
+            _string("refresh_token_hash", nullable=False, is_unique=True),
+            _string("rotated_from", "the row of the refresh token this one replaced"),
+            _field("rotated_at", "timestamp"),
+            _field("revoked_at", "timestamp"),
+            _field("expires_at", "timestamp", nullable=False),
+            _string("user_agent_hash"),
+            _string("ip_hash"),
+            CREATED,
+        ],
+        [_m2o("sessions", "user", USERS, "CASCADE", nullable=False)],
+    ),
+    Collection(
+        "password_resets",
+        "Single-use password reset tokens; only their hash is stored",
+        [
+            _string("token_hash", nullable=False, is_unique=True),
+            _field("expires_at", "timestamp", nullable=False),
+            _field("used_at", "timestamp"),
+            CREATED,
+        ],
+        [_m2o("password_resets", "user", USERS, "CASCADE", nullable=False)],
+    ),
     Collection(
         "invite_codes",
         "Sign-up invite codes; only their hash is stored",
