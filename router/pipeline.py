@@ -60,6 +60,7 @@ class RequestError(Exception):
         code: str | None = None,
         errors: list[dict[str, Any]] | None = None,
         well_formed: bool = True,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         extensions = {"code": code} if code else None
@@ -69,6 +70,8 @@ class RequestError(Exception):
         # False when the request itself is malformed (GraphQL-over-HTTP: 400 whatever the
         # media type); True for GraphQL request errors (parse, validation, operation choice).
         self.well_formed = well_formed
+        # Response headers the error asks for (e.g. Retry-After on a 429).
+        self.headers = headers or {}
 
 
 @dataclass(slots=True)
@@ -79,6 +82,8 @@ class GraphQLRequest:
     operation_name: str | None = None
     variables: dict[str, Any] | None = None
     extensions: dict[str, Any] | None = None
+    # A persisted document's id (GraphQL-over-HTTP ``documentId``); the query is then looked up.
+    document_id: str | None = None
 
 
 @dataclass(slots=True)
@@ -116,6 +121,8 @@ class RequestContext:
     status: int = 200
     plan_cache_hit: bool | None = None
     started: float = field(default_factory=time.perf_counter)
+    client_ip: str | None = None  # the peer address of the HTTP connection
+    response_headers: dict[str, str] = field(default_factory=dict)  # added to the HTTP answer
 
     @property
     def operation_name(self) -> str:
@@ -126,6 +133,22 @@ class RequestContext:
 
 
 Hook = Callable[[RequestContext], Awaitable[None]]
+
+
+class HttpFilter(Protocol):
+    """An HTTP-level plugin part (CORS): answers some requests itself, adds response headers."""
+
+    def answer(
+        self, method: str, path: str, headers: Mapping[str, str]
+    ) -> tuple[int, dict[str, str]] | None:
+        """A status and headers to answer with (e.g. a CORS preflight), or None to go on."""
+        ...
+
+    def response_headers(
+        self, method: str, path: str, headers: Mapping[str, str]
+    ) -> dict[str, str]:
+        """Headers to add to the response of this request."""
+        ...
 
 
 class Planner(Protocol):
@@ -222,6 +245,9 @@ class Pipeline:
             plan_cache_size
         )
         self._hooks: dict[Stage, list[Hook]] = {stage: [] for stage in Stage}
+        # Parse-time limit (graphql-core aborts before building the AST); set by plugins.limits.
+        self.max_tokens: int | None = None
+        self.http_filters: list[HttpFilter] = []
 
     def hook(self, stage: Stage, hook: Hook) -> None:
         """Runs ``hook`` at ``stage`` of every request, after hooks added earlier."""
@@ -256,6 +282,7 @@ class Pipeline:
     def _fail(ctx: RequestContext, error: RequestError) -> None:
         ctx.response = {"errors": error.errors}
         ctx.status = error.status
+        ctx.response_headers.update(error.headers)
         ctx.state["request_error"] = error
 
     async def run_execution(self, ctx: RequestContext) -> None:
@@ -318,8 +345,12 @@ class Pipeline:
 
     def _parse_and_validate(self, query: str) -> ParsedDocument:
         try:
-            document = parse(query)
+            document = parse(query, max_tokens=self.max_tokens)
         except GraphQLSyntaxError as error:
+            if self.max_tokens is not None and error.message.endswith("Parsing aborted."):
+                too_long = request_error(error, "MAX_TOKENS_EXCEEDED")
+                too_long["extensions"]["limit"] = self.max_tokens
+                return ParsedDocument(None, (too_long,))
             return ParsedDocument(None, (request_error(error, "GRAPHQL_PARSE_FAILED"),))
         errors = validate(self.schema, document)
         formatted = tuple(request_error(e, "GRAPHQL_VALIDATION_FAILED") for e in errors)

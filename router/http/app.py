@@ -87,6 +87,19 @@ class RouterApp:
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope["path"]
         method = scope["method"]
+        if self.pipeline.http_filters:
+            # Plugins' HTTP-level parts (CORS) may answer first (preflight) and add headers.
+            headers = _headers(scope)
+            extra: dict[str, str] = {}
+            for http_filter in self.pipeline.http_filters:
+                answer = http_filter.answer(method, path, headers)
+                if answer is not None:
+                    status, answer_headers = answer
+                    encoded = [(k.encode(), v.encode()) for k, v in answer_headers.items()]
+                    await _send(send, status, b"", b"text/plain; charset=utf-8", encoded)
+                    return
+                extra.update(http_filter.response_headers(method, path, headers))
+            send = _adding_headers(send, extra) if extra else send
         if path == GRAPHQL_PATH:
             if method in ("GET", "POST"):
                 await self._graphql(scope, receive, send)
@@ -132,12 +145,19 @@ class RouterApp:
         except RequestError as error:
             await self._respond(send, media, {"errors": error.errors}, error)
             return
-        ctx = RequestContext(request, method=scope["method"], headers=headers)
+        client = scope.get("client")
+        ctx = RequestContext(
+            request,
+            method=scope["method"],
+            headers=headers,
+            client_ip=client[0] if client else None,
+        )
         if media == EVENT_STREAM:
             await self._event_stream(ctx, receive, send)
             return
         await self.pipeline.run(ctx)
-        await self._respond(send, media, ctx.response or {}, ctx.state.get("request_error"))
+        ended_by = ctx.state.get("request_error")
+        await self._respond(send, media, ctx.response or {}, ended_by, ctx.response_headers)
 
     async def _read_request(
         self, scope: Scope, receive: Receive, headers: dict[str, str]
@@ -148,11 +168,17 @@ class RouterApp:
         return request_from_body(body, headers.get("content-type", ""))
 
     async def _respond(
-        self, send: Send, media: str, body: dict[str, Any], error: RequestError | None
+        self,
+        send: Send,
+        media: str,
+        body: dict[str, Any],
+        error: RequestError | None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         status = response_status(error, media)
         content_type = (GRAPHQL_RESPONSE_JSON if media == GRAPHQL_RESPONSE_JSON else JSON).encode()
         extra = [(b"allow", b"POST")] if status == 405 else []
+        extra += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in (headers or {}).items()]
         await _send(send, status, orjson.dumps(body), content_type + b"; charset=utf-8", extra)
 
     async def _event_stream(self, ctx: RequestContext, receive: Receive, send: Send) -> None:
@@ -161,7 +187,8 @@ class RouterApp:
             await self.engine.prepare(ctx)
         except RequestError as error:
             status = error.status if error.status != 200 else 400
-            await _send_json(send, status, {"errors": error.errors})
+            extra = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in error.headers.items()]
+            await _send_json(send, status, {"errors": error.errors}, extra)
             return
         await stream_sse(
             self.engine,
@@ -237,6 +264,18 @@ async def _read_body(receive: Receive, headers: dict[str, str], limit: int) -> b
         chunks.append(chunk)
         if not message.get("more_body", False):
             return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _adding_headers(send: Send, extra: Mapping[str, str]) -> Send:
+    """``send`` that adds ``extra`` headers to the response start."""
+    encoded = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in extra.items()]
+
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", []), *encoded]}
+        await send(message)
+
+    return wrapped
 
 
 def _errors(message: str) -> dict[str, Any]:

@@ -87,14 +87,22 @@ def request_from_query_string(query_string: bytes) -> GraphQLRequest:
 
 def _request_from_mapping(payload: dict[str, Any], decode_json: bool) -> GraphQLRequest:
     query = payload.get("query")
-    if not isinstance(query, str) or not query.strip():
-        raise RequestError("Must provide a query string", 400, well_formed=False)
     operation_name = payload.get("operationName") or None
     if operation_name is not None and not isinstance(operation_name, str):
         raise RequestError("operationName must be a string", 400, well_formed=False)
     variables = _object_parameter(payload, "variables", decode_json)
     extensions = _object_parameter(payload, "extensions", decode_json)
-    return GraphQLRequest(query, operation_name, variables, extensions)
+    document_id = payload.get("documentId") or None
+    if document_id is not None and not isinstance(document_id, str):
+        raise RequestError("documentId must be a string", 400, well_formed=False)
+    persisted = document_id is not None or "persistedQuery" in (extensions or {})
+    if query is None and persisted:
+        # A persisted document: the persisted_documents plugin supplies the query (the
+        # pipeline still answers "Must provide a query string" when nothing does).
+        return GraphQLRequest(None, operation_name, variables, extensions, document_id)
+    if not isinstance(query, str) or not query.strip():
+        raise RequestError("Must provide a query string", 400, well_formed=False)
+    return GraphQLRequest(query, operation_name, variables, extensions, document_id)
 
 
 def _object_parameter(payload: dict[str, Any], name: str, decode_json: bool) -> Any:
