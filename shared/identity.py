@@ -37,6 +37,9 @@ class CallerKind(StrEnum):
     ANONYMOUS = "anonymous"
     USER = "user"  # an access token from a signed-in session
     API_KEY = "api_key"  # a developer's or bot's API key
+    # The platform itself (e.g. the router composing the supergraph reads `_service { sdl }`):
+    # no user, no scopes, role ANONYMOUS; it proves only that the call comes from inside.
+    SERVICE = "service"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +58,15 @@ class Identity:
         """The identity of a caller who presented no credentials."""
         return cls(kind=CallerKind.ANONYMOUS, role=Role.ANONYMOUS)
 
+    @classmethod
+    def service(cls) -> Identity:
+        """The platform's own calls (composition); grants nothing a user's role would."""
+        return cls(kind=CallerKind.SERVICE, role=Role.ANONYMOUS)
+
     @property
     def is_authenticated(self) -> bool:
         """True for signed-in users and API keys."""
-        return self.kind is not CallerKind.ANONYMOUS
+        return self.kind in (CallerKind.USER, CallerKind.API_KEY)
 
     def has_scopes(self, required: frozenset[str] | set[str] | tuple[str, ...]) -> bool:
         """API keys carry scopes; a signed-in user's session holds every scope of their role."""
