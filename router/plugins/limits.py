@@ -31,6 +31,7 @@ from graphql import (
     GraphQLInterfaceType,
     GraphQLList,
     GraphQLNamedType,
+    GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
@@ -39,7 +40,6 @@ from graphql import (
     TypeMetaFieldDef,
     TypeNameMetaFieldDef,
     get_named_type,
-    get_nullable_type,
     value_from_ast,
 )
 from graphql.pyutils import Undefined
@@ -144,11 +144,15 @@ class _Walker:
         if parent is self.schema.query_type and name in ("__schema", "__type"):
             return SchemaMetaFieldDef if name == "__schema" else TypeMetaFieldDef
         if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
-            return parent.fields.get(name)
+            found: GraphQLField | None = parent.fields.get(name)
+            return found
         return None
 
     def _list_size(self, node: FieldNode, definition: GraphQLField, key: tuple[str, str]) -> int:
-        if not isinstance(get_nullable_type(definition.type), GraphQLList):
+        output_type = definition.type
+        if isinstance(output_type, GraphQLNonNull):
+            output_type = output_type.of_type
+        if not isinstance(output_type, GraphQLList):
             return 1
         arguments = self._arguments(node, definition)
         configured = self.directives.list_sizes.get(key)
