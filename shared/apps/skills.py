@@ -154,16 +154,16 @@ class DirectiveUse:
 def skill_directives(manifest: AppManifest) -> dict[str, tuple[DirectiveUse, ...]]:
     """The `@credits(cost:)` and `@auth(requires:)` each skill field should carry.
 
-    Free skills carry no @credits and anonymous ones no @auth, so the router's plugins act
-    only where app.yml asks them to. Role values are the GraphQL enum names (USER, ADMIN).
+    Free skills carry no @credits. Every skill carries @auth, anonymous ones too: the router
+    denies fields without @auth, so a public skill says so. Role values are the GraphQL enum
+    names (ANONYMOUS, USER, ADMIN); `scopes: []` is how Strawberry prints the default.
     """
     directives: dict[str, tuple[DirectiveUse, ...]] = {}
     for field_name, skill in manifest.skill_fields().items():
         uses = []
         if skill.cost > 0:
             uses.append(DirectiveUse("credits", (("cost", str(skill.cost)),)))
-        if skill.role is not Role.ANONYMOUS:
-            uses.append(DirectiveUse("auth", (("requires", skill.role.name),)))
+        uses.append(DirectiveUse("auth", (("requires", skill.role.name), ("scopes", "[]"))))
         directives[field_name] = tuple(uses)
     return directives
 
@@ -211,14 +211,16 @@ def _applied_directives(sdl: str, names: frozenset[str]) -> dict[str, set[str]]:
 def check_skill_directives(manifest: AppManifest, sdl: str, source: Path | str) -> None:
     """Fail when a skill field carries @credits or @auth differing from app.yml.
 
-    Fields without them pass: the router issues for credits and auth will emit them from
-    `skill_directives`; until then a hand-written one must at least agree with app.yml.
+    Each directive is compared on its own, and one a field leaves out passes: apps emit
+    them with `shared.apps.directives.skill_field_directives`, and any they do write must
+    agree with app.yml.
     """
     applied = _applied_directives(sdl, frozenset({"credits", "auth"}))
     problems = []
     for field_name, uses in skill_directives(manifest).items():
         found = applied.get(field_name, set())
-        expected = {use.sdl() for use in uses}
+        names = {use.partition("(")[0].lstrip("@") for use in found}
+        expected = {use.sdl() for use in uses if use.name in names}
         if found and found != expected:
             problems.append(
                 f"field {field_name} carries {' '.join(sorted(found))} but {source} declares "

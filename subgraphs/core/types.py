@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import strawberry
 
+from shared.apps.directives import signed_in
 from subgraphs.core.context import request_scope
 
 
-@strawberry.federation.type(keys=["id"], description="A person with an account.")
+# @auth: signed-in callers only; owner-only checks (NOT_FOUND for others) live in resolvers.
+@strawberry.federation.type(
+    keys=["id"], description="A person with an account.", directives=[signed_in()]
+)
 class User:
     id: strawberry.ID
 
@@ -20,7 +24,11 @@ class User:
         return cls(id=strawberry.ID(str(row["id"]))) if row else None
 
 
-@strawberry.federation.type(keys=["id"], description="A conversation between a user and mates.")
+@strawberry.federation.type(
+    keys=["id"],
+    description="A conversation between a user and mates.",
+    directives=[signed_in("chats:read")],
+)
 class Chat:
     id: strawberry.ID
 

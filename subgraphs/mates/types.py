@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import strawberry
 
+from shared.apps.directives import public
 from subgraphs.mates.service import MateDefinition, builtin_mates_by_id
 
 
-@strawberry.federation.type(keys=["id"], description="An AI assistant people chat with.")
+# Built-in mates are offered to everyone, their prompts included: public on purpose.
+@strawberry.federation.type(
+    keys=["id"], description="An AI assistant people chat with.", directives=[public()]
+)
 class Mate:
     id: strawberry.ID
     name: str

@@ -98,14 +98,19 @@ def test_two_apps_declaring_the_same_skill_field_are_rejected() -> None:
         SkillRegistry([skill, skill])
 
 
-def test_skill_directives_carry_cost_and_role_where_they_matter() -> None:
+def test_skill_directives_carry_cost_where_charged_and_role_always() -> None:
     directives = skill_directives(library.manifest)
-    assert [use.sdl() for use in directives["librarySearch"]] == ["@credits(cost: 3)"]
+    assert [use.sdl() for use in directives["librarySearch"]] == [
+        "@credits(cost: 3)",
+        "@auth(requires: ANONYMOUS, scopes: [])",
+    ]
     assert [use.sdl() for use in directives["librarySummarize"]] == [
         "@credits(cost: 10)",
-        "@auth(requires: USER)",
+        "@auth(requires: USER, scopes: [])",
     ]
-    assert [use.sdl() for use in directives["libraryReindex"]] == ["@auth(requires: ADMIN)"]
+    assert [use.sdl() for use in directives["libraryReindex"]] == [
+        "@auth(requires: ADMIN, scopes: [])"
+    ]
 
 
 def test_skill_without_schema_field_names_the_skill_file_and_field() -> None:
