@@ -37,6 +37,7 @@ from graphql.utilities import get_operation_ast
 from router.planner.nodes import QueryPlan
 from router.planner.render import plan_to_dict
 from router.transports import GraphQLResponse, SubgraphTransport
+from shared.identity import Identity
 
 _log = logging.getLogger("router.pipeline")
 
@@ -123,6 +124,8 @@ class RequestContext:
     started: float = field(default_factory=time.perf_counter)
     client_ip: str | None = None  # the peer address of the HTTP connection
     response_headers: dict[str, str] = field(default_factory=dict)  # added to the HTTP answer
+    # The verified caller, set by plugins.identity at ROUTER_REQUEST (anonymous until then).
+    identity: Identity = field(default_factory=Identity.anonymous)
 
     @property
     def operation_name(self) -> str:
@@ -248,6 +251,8 @@ class Pipeline:
         # Parse-time limit (graphql-core aborts before building the AST); set by plugins.limits.
         self.max_tokens: int | None = None
         self.http_filters: list[HttpFilter] = []
+        # The router's Prometheus registry (a CollectorRegistry), for plugins' own series.
+        self.metrics_registry: Any = None
 
     def hook(self, stage: Stage, hook: Hook) -> None:
         """Runs ``hook`` at ``stage`` of every request, after hooks added earlier."""
