@@ -307,6 +307,8 @@ class Pipeline:
         await self.run_stage(Stage.OPERATION_VALIDATED, ctx)
         if ctx.response is not None:
             return None
+        # A hook may swap the operation to run (plugins.auth: the fields the caller may see).
+        prepared = ctx.prepared or prepared
         ctx.plan_cache_hit = prepared.plan is not None
         if prepared.plan is None:
             # Planned after the validated-stage hooks so limits reject before planning work.
