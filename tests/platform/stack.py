@@ -39,16 +39,14 @@ class Stack:
     env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def clone(cls, into: Path) -> Stack:
-        """`git clone` of the working repo's HEAD (only committed files, as on CI)."""
-        root = into / "mateway"
-        subprocess.run(["git", "clone", "--quiet", str(REPO), str(root)], check=True)
+    def on(cls, root: Path, **settings: str) -> Stack:
+        """A stack of the checkout at `root` on free ports (plus any other settings)."""
         ports = {
             "MATEWAY_PORT": str(free_port()),
             "MATEWAY_DIRECTUS_PORT": str(free_port()),
             "MATEWAY_VALKEY_PORT": str(free_port()),
         }
-        return cls(root, clean_env(**ports))
+        return cls(root, clean_env(**ports, **settings))
 
     @property
     def ports(self) -> dict[str, int]:
@@ -119,6 +117,13 @@ class Stack:
     def open_ports(self) -> list[str]:
         """The services whose port still accepts connections."""
         return [name for name, port in self.ports.items() if port_is_open(port)]
+
+
+def clone_repo(into: Path) -> Path:
+    """`git clone` of the working repo's HEAD (only committed files, as on CI)."""
+    root = into / "mateway"
+    subprocess.run(["git", "clone", "--quiet", str(REPO), str(root)], check=True)
+    return root
 
 
 def alive(pids: set[int]) -> set[int]:

@@ -26,15 +26,15 @@ RSS_GOAL_MB = 700
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """A clone started once (detached); stopped at the end whatever happened."""
-    clone = Stack.clone(tmp_path_factory.mktemp("platform"))
-    done, seconds = clone.start()
+def stack(clone: Path) -> Iterator[dict[str, Any]]:
+    """The clone started once (detached, data in its ./data); stopped at the end."""
+    stack = Stack.on(clone)
+    done, seconds = stack.start()
     try:
-        yield {"stack": clone, "first": done, "first_seconds": seconds}
+        yield {"stack": stack, "first": done, "first_seconds": seconds}
     finally:
-        pids = clone.process_tree()
-        clone.run("--stop")
+        pids = stack.process_tree()
+        stack.run("--stop")
         for pid in alive(pids):  # only if --stop failed: never leave a process behind
             os.kill(pid, signal.SIGKILL)
 
