@@ -80,6 +80,7 @@ def build_router(
         development=config.development,
     )
     pipeline.hook(Stage.RESPONSE, metrics.observe_request)
+    pipeline.metrics_registry = metrics.registry
     install_plugins(pipeline, config.plugins)
     engine = SubscriptionEngine(
         pipeline,
