@@ -39,6 +39,7 @@ class KeyringContents:
     current: int
     keys: dict[int, DataKey]
     created: dict[int, str] = field(default_factory=dict)
+    sealed: bool = False
 
     def __repr__(self) -> str:
         return f"KeyringContents(current={self.current}, versions={sorted(self.keys)})"
@@ -111,7 +112,7 @@ def from_json(text: str, master: DataKey | None, path: Path) -> KeyringContents:
         raise KeyringError(f"{path} is not a valid keyring: {error}") from error
     if current not in keys:
         raise KeyringError(f"{path}: current version {current} has no key")
-    return KeyringContents(current=current, keys=keys, created=created)
+    return KeyringContents(current=current, keys=keys, created=created, sealed=sealed)
 
 
 def create_file(path: Path, text: str) -> bool:

@@ -130,4 +130,10 @@ class LocalKeyring:
             if keyfile.create_file(self.path, keyfile.to_json(contents, self._master)):
                 return contents
         keyfile.ensure_private(self.path)
-        return self._read()
+        contents = self._read()
+        if self._master is not None and not contents.sealed:
+            # Made before the platform secret existed: seal it now that there is one.
+            with keyfile.exclusive(self.path):
+                keyfile.replace_file(self.path, keyfile.to_json(contents, self._master))
+            contents.sealed = True
+        return contents

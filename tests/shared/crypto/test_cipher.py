@@ -113,3 +113,12 @@ def test_decryption_error_sends_no_details_to_clients(chat: ChatCipher) -> None:
         chat.decrypt_message("m2", chat.encrypt_message("m1", "x"))
     assert caught.value.extensions() == {"code": "DATA_INTEGRITY"}
     assert caught.value.message == "Stored data failed its integrity check"
+
+
+def test_share_token_carries_exactly_the_chat_key(chat: ChatCipher) -> None:
+    stored = chat.encrypt_message("m1", "shared text")
+    token = chat.data_key.share_token()
+    reader = ChatCipher("chat-a", DataKey.from_share_token(token))
+    assert reader.decrypt_message("m1", stored) == "shared text"
+    with pytest.raises(ValueError):
+        DataKey.from_share_token("too-short")

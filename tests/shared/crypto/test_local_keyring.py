@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from shared.crypto import DataKey, DecryptionError, KeyringError, LocalKeyring
+from shared.crypto.backends import keyfile
 from tests.shared.crypto.conftest import MASTER_SECRET
 
 
@@ -140,3 +141,21 @@ def test_keyring_file_removed_while_running_is_not_silently_recreated(
     with pytest.raises(KeyringError, match="disappeared"):
         local_keyring.rotate()
     assert not keyring_path.exists()
+
+
+def test_a_keyring_created_concurrently_is_never_overwritten(keyring_path: Path) -> None:
+    assert keyfile.create_file(keyring_path, "first")
+    assert not keyfile.create_file(keyring_path, "second")
+    assert keyring_path.read_text() == "first"
+    assert _mode(keyring_path) == 0o600
+    assert [p.name for p in keyring_path.parent.iterdir()] == ["keyring.json"]
+
+
+def test_an_unsealed_keyring_is_sealed_once_the_secret_is_set(keyring_path: Path) -> None:
+    unsealed = LocalKeyring(keyring_path)
+    wrapped = unsealed.wrap(key := DataKey.generate(), "chat-a")
+    assert json.loads(keyring_path.read_text())["sealed"] is False
+    sealed = LocalKeyring(keyring_path, MASTER_SECRET)
+    assert json.loads(keyring_path.read_text())["sealed"] is True
+    assert sealed.unwrap(wrapped, "chat-a") == key
+    assert _mode(keyring_path) == 0o600
