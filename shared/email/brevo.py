@@ -47,9 +47,8 @@ class BrevoEmailSender:
             )
         except ApiError as exc:
             body = exc.body if isinstance(exc.body, dict) else {}
-            raise EmailSendError(
-                f"brevo answered {exc.status_code}: {body.get('code', '')} {body.get('message', '')}"
-            ) from exc
+            code, text = body.get("code", ""), body.get("message", "")
+            raise EmailSendError(f"brevo answered {exc.status_code}: {code} {text}") from exc
         except httpx.HTTPError as exc:
             raise EmailSendError(f"brevo unreachable: {exc!r}") from exc
         return str(answer.message_id or "")

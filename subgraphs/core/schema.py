@@ -7,6 +7,19 @@ import strawberry
 from shared.apps.directives import public
 from shared.errors import MatewaySchema
 from subgraphs.core.context import request_scope
+from subgraphs.core.mutations import (
+    check_username_valid,
+    confirm_2fa,
+    login,
+    logout,
+    refresh,
+    request_password_reset,
+    resend_email_code,
+    reset_password,
+    setup_2fa,
+    signup,
+    verify_email_code,
+)
 from subgraphs.core.types import Chat, User
 
 
@@ -22,5 +35,23 @@ class Query:
     async def check_invite_token_valid(self, info: strawberry.Info, token: str) -> bool:
         return await request_scope(info.context).service.invites().is_valid(token)
 
+    check_username_valid = check_username_valid.field
 
-schema = MatewaySchema(query=Query, types=[User, Chat])
+
+@strawberry.type
+class Mutation:
+    """Account operations (the guide's /v1/auth/*): one module each in mutations/."""
+
+    signup = signup.field
+    verify_email_code = verify_email_code.field
+    resend_email_code = resend_email_code.field
+    setup_2fa = setup_2fa.field
+    confirm_2fa = confirm_2fa.field
+    login = login.field
+    refresh = refresh.field
+    logout = logout.field
+    request_password_reset = request_password_reset.field
+    reset_password = reset_password.field
+
+
+schema = MatewaySchema(query=Query, mutation=Mutation, types=[User, Chat])

@@ -1,0 +1,46 @@
+"""Password reset by emailed link."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlencode
+
+from shared.email import EmailSendError
+from subgraphs.core.accounts import emails
+from subgraphs.core.accounts.passwords import hash_password, password_problems, verify_password
+from subgraphs.core.accounts.service import AccountService, bad_input
+
+logger = logging.getLogger("mateway.core.accounts")
+
+
+async def request_reset(service: AccountService, email: str) -> None:
+    """Email a reset link when the address has an account; the caller answers the same
+    either way, and unknown addresses cost a dummy hash so timing does not tell."""
+    user = await service.users.by_email(email)
+    if user is None or user.get("status") != "active":
+        await verify_password(None, "")
+        return
+    token = await service.resets.issue(str(user["id"]))
+    accounts = service.settings.accounts
+    link = f"{accounts.reset_url}?{urlencode({'token': token})}"
+    try:
+        await service.sender.send(
+            emails.password_reset(email, link, accounts.reset_token_seconds // 60)
+        )
+    except EmailSendError as exc:
+        # Telling the caller would reveal that the account exists; the operator sees it.
+        logger.error("password reset email not sent: %s", exc)
+
+
+async def reset_password(service: AccountService, token: str, new_password: str) -> None:
+    """Set a new password with a reset token; every session of the user ends."""
+    user = await service.users.by_id(await service.resets.user_of(token))
+    username = str(user.get("username", "")) if user else ""
+    problems = password_problems(new_password, username)
+    if problems:
+        # Checked before the token is spent, so a weak choice does not cost the link.
+        raise bad_input([("newPassword", p) for p in problems])
+    password_hash = await hash_password(new_password)
+    user_id = await service.resets.use(token)
+    await service.users.update(user_id, {"password_hash": password_hash})
+    await service.end_sessions_of(user_id)

@@ -1,0 +1,1 @@
+"""The core app's account operations: one GraphQL operation per module."""
