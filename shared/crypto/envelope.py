@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 import secrets
 import struct
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ TAG_BYTES = 16
 _HEADER = struct.Struct(">BI")
 _MIN_LENGTH = _HEADER.size + NONCE_BYTES + TAG_BYTES
 MAX_KEY_VERSION = 2**32 - 1
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +50,12 @@ class Envelope:
     @classmethod
     def decode(cls, text: str) -> Envelope:
         """Parse stored text; anything malformed is a DecryptionError, never a crash."""
+        # Only the base64url alphabet: stray characters are refused, not silently skipped.
+        if _BASE64URL.fullmatch(text) is None:
+            raise DecryptionError("envelope is not base64url")
         try:
-            raw = base64.urlsafe_b64decode(text.encode("ascii") + b"=" * (-len(text) % 4))
+            padded = text.encode("ascii") + b"=" * (-len(text) % 4)
+            raw = base64.b64decode(padded, altchars=b"-_", validate=True)
         except (binascii.Error, ValueError, UnicodeEncodeError) as error:
             raise DecryptionError("envelope is not base64url") from error
         if len(raw) < _MIN_LENGTH:

@@ -97,6 +97,13 @@ def test_malformed_stored_text_is_a_decryption_error_not_a_crash(
         chat.decrypt_message("m1", garbage)
 
 
+def test_stray_characters_in_stored_text_are_refused(chat: ChatCipher) -> None:
+    stored = chat.encrypt_message("m1", "some words")
+    for stray in ["+", "/", "=", " ", "\n"]:
+        with pytest.raises(DecryptionError, match="base64url"):
+            chat.decrypt_message("m1", stored[:8] + stray + stored[8:])
+
+
 def test_truncated_ciphertext_fails(chat: ChatCipher) -> None:
     stored = chat.encrypt_message("m1", "some words")
     with pytest.raises(DecryptionError):
