@@ -8,7 +8,15 @@ import sys
 import time
 
 from shared.platform.settings import PlatformSettings
-from shared.platform.stack import StackError, log_events_to, repo_root, say, start, stop
+from shared.platform.stack import (
+    StackError,
+    log_events_to,
+    repo_root,
+    running_settings,
+    say,
+    start,
+    stop,
+)
 from shared.platform.status import status
 
 
@@ -20,8 +28,9 @@ def main(argv: list[str] | None = None) -> int:
         "--detach", action="store_true", help="return once everything is up (start only)"
     )
     args = parser.parse_args(argv)
-    settings = PlatformSettings()
-    paths = settings.paths(repo_root())
+    paths = PlatformSettings().paths(repo_root())
+    # A running stack keeps its ports even if this shell's environment says otherwise.
+    settings = running_settings(PlatformSettings(), paths)
     # start-server.sh passes its own start time, so the install is part of the duration.
     t0 = settings.start_t0 or time.time()
     if args.command != "status":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import logging.handlers
 import signal
@@ -120,6 +121,7 @@ def start(settings: PlatformSettings, paths: StackPaths, detach: bool, t0: float
     if pid is None:
         check_ports(settings, stack)
         process = supervisor.launch(paths, supervisor.write_config(paths, stack))
+        save_settings(settings, paths)
         pid = process.pid
         to_start = stack
     else:
@@ -180,6 +182,27 @@ def stop(settings: PlatformSettings, paths: StackPaths) -> int:
         raise StackError(f"stopped, but ports are still in use: {names}")
     say("stopped")
     return 0
+
+
+SAVED_FIELDS = ("host", "port", "directus_port", "valkey_port", "redis_url")
+
+
+def save_settings(settings: PlatformSettings, paths: StackPaths) -> None:
+    """Remember the running stack's ports, so --status and --stop from any shell find them."""
+    saved = {
+        name: getattr(settings, name)
+        for name in SAVED_FIELDS
+        if name != "redis_url" or settings.external_redis
+    }
+    (paths.supervisor / "settings.json").write_text(json.dumps(saved) + "\n")
+
+
+def running_settings(settings: PlatformSettings, paths: StackPaths) -> PlatformSettings:
+    """The settings the running stack was started with (`settings` when none is running)."""
+    saved = paths.supervisor / "settings.json"
+    if supervisor.supervisord_pid(paths) is None or not saved.is_file():
+        return settings
+    return PlatformSettings(**json.loads(saved.read_text()))
 
 
 def repo_root() -> Path:

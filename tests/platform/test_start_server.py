@@ -118,7 +118,9 @@ def test_stop_leaves_nothing_and_a_warm_start_creates_no_second_code(
         warm.stdout
     )
     assert clone.health().status_code == 200
-    status = clone.run("--status")
+    # Another shell without the port settings: --status still finds the running stack's ports.
+    status = Stack(clone.root, clean_env()).run("--status")
+    assert status.returncode == 0, status.stdout
     _figures(
         capsys,
         f"first start {stack['first_seconds']:.1f}s, warm start {seconds:.1f}s\n" + status.stdout,
