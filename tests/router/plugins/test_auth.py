@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+
 from router.plugins.auth.rules import DENY, AuthRules, Requirement, default_requirement
 from shared.identity import CallerKind, Identity, Role
 from tests.router.plugins.auth_subgraphs import MUTATIONS, SECRET, auth_supergraph
@@ -64,7 +65,7 @@ def test_requirement_checks_role_and_api_key_scopes() -> None:
 def test_default_policy_is_deny_or_a_role() -> None:
     assert default_requirement("deny") is DENY
     assert default_requirement("user") == Requirement(Role.USER)
-    with pytest.raises(ValueError, match="plugins.auth.default"):
+    with pytest.raises(ValueError, match=r"plugins\.auth\.default"):
         default_requirement("everyone")
 
 
@@ -214,10 +215,10 @@ async def test_refused_mutation_is_never_sent(router: AuthClient) -> None:
     assert codes(body) == [(["addNote"], "FORBIDDEN")]
     body = await router.run("mutation { wipe }", USER)
     assert codes(body) == [(["wipe"], "FORBIDDEN")]
-    assert router.calls == [] and MUTATIONS == before
+    assert router.calls == [] and before == MUTATIONS
     body = await router.run("mutation($t: String!) { addNote(text: $t) }", KEY_NOTES, {"t": "y"})
     assert body == {"data": {"addNote": "y"}}
-    assert MUTATIONS == [*before, "y"]
+    assert [*before, "y"] == MUTATIONS
 
 
 async def test_default_policy_can_open_unmarked_fields_to_a_role() -> None:
