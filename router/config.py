@@ -78,6 +78,14 @@ class RouterConfig(BaseSettings):
         """True in development mode (query plans on request, unmasked errors)."""
         return self.mode == "development"
 
+    def plugin_sections(self) -> dict[str, dict[str, Any]]:
+        """The plugins to install, in order: ``identity`` first and on unless disabled.
+
+        Every subgraph built with the app kit needs the internal token the identity plugin
+        adds, and later plugins (authorization, rate limits) need ``ctx.identity``.
+        """
+        return {"identity": self.plugins.get("identity") or {}, **self.plugins}
+
     def subgraph_timeout(self, name: str) -> float:
         """The request timeout for subgraph ``name``."""
         override = self.subgraphs.get(name)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
+from tests.support.identity import TEST_SIGNING_KEY
 from tests.support.ports import free_port
 from tests.support.servers import ProcessGroup, UvicornThread
+
+# Every app and router in the tests signs and verifies tokens with one key (shared.auth);
+# subprocesses inherit it.
+os.environ.setdefault("MATEWAY_SIGNING_KEY", TEST_SIGNING_KEY)
 
 
 @pytest.fixture

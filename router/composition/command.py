@@ -15,6 +15,7 @@ from router.composition.errors import CompositionError, CompositionIssue
 from router.composition.subgraph import SubgraphSchema
 from router.supergraph_config import SubgraphEntry, SupergraphConfig, build_transport
 from router.transports import SubgraphTransport
+from shared.auth.internal import service_headers
 
 SDL_QUERY = "query SubgraphSdl { _service { sdl } }"
 T = TypeVar("T")
@@ -23,7 +24,9 @@ T = TypeVar("T")
 async def fetch_sdl(name: str, transport: SubgraphTransport) -> str:
     """A subgraph's `_service { sdl }`; raises `CompositionError` when it cannot be read."""
     try:
-        response = await transport.execute(SDL_QUERY, operation_name="SubgraphSdl")
+        # The platform's own internal token: app kit subgraphs answer nothing without one.
+        headers = service_headers()
+        response = await transport.execute(SDL_QUERY, operation_name="SubgraphSdl", headers=headers)
     except Exception as error:  # any transport failure means the subgraph is unreachable
         raise _unavailable(name, f"{type(error).__name__}: {error}") from None
     service = (response.get("data") or {}).get("_service") or {}

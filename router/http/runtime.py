@@ -81,7 +81,7 @@ def build_router(
     )
     pipeline.hook(Stage.RESPONSE, metrics.observe_request)
     pipeline.metrics_registry = metrics.registry
-    install_plugins(pipeline, config.plugins)
+    install_plugins(pipeline, config.plugin_sections())
     engine = SubscriptionEngine(
         pipeline,
         connectors if connectors is not None else connectors_for(chosen, config),

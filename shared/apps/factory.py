@@ -22,12 +22,12 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
-from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from shared.apps.app_settings import load_app_settings, provider_settings_schemas
 from shared.apps.manifest import MANIFEST_FILE, AppManifest, ManifestError, load_manifest
 from shared.apps.skills import SkillInfo, app_skills, check_skill_directives
+from shared.auth.subgraph import IdentityGraphQL, InternalTokenMiddleware
 from shared.errors import MatewaySchema
 from shared.health import HealthCheck, HealthChecker, health_endpoint
 from shared.metrics import MetricsMiddleware, RequestMetrics, create_registry, metrics_endpoint
@@ -107,9 +107,16 @@ def build_asgi(
     schema: MatewaySchema,
     health: HealthChecker,
     registry: CollectorRegistry,
+    settings: ServiceSettings | None = None,
 ) -> Starlette:
-    """The app's Starlette app: /graphql, /health, /metrics, with metrics and tracing."""
-    graphql = GraphQL(schema, graphql_ide=None, subscription_protocols=SUBSCRIPTION_PROTOCOLS)
+    """The app's Starlette app: /graphql, /health, /metrics, with metrics and tracing.
+
+    /graphql answers only callers with the router's internal token (shared.auth.subgraph);
+    resolvers find the verified caller in `info.context["identity"]`.
+    """
+    graphql = IdentityGraphQL(
+        schema, graphql_ide=None, subscription_protocols=SUBSCRIPTION_PROTOCOLS
+    )
     metrics = RequestMetrics(registry, prefix=f"mateway_app_{manifest.name}")
     routes = [
         # Route and WebSocketRoute (not Mount): Mount would redirect /graphql to /graphql/.
@@ -121,6 +128,8 @@ def build_asgi(
     middleware = [
         Middleware(MetricsMiddleware, metrics=metrics),
         Middleware(TracingMiddleware, service=manifest.name),
+        # Innermost, so refused calls are still measured and traced.
+        Middleware(InternalTokenMiddleware, settings=settings or ServiceSettings()),
     ]
     return Starlette(routes=routes, middleware=middleware)
 
@@ -146,7 +155,7 @@ def create_app(
     check_skill_directives(manifest, schema.as_str(), source)
     health = HealthChecker(manifest.name, checks)
     registry = create_registry()
-    asgi = build_asgi(manifest, schema, health, registry)
+    asgi = build_asgi(manifest, schema, health, registry, settings)
     bundle = AppBundle(
         manifest=manifest,
         directory=directory,

@@ -100,6 +100,21 @@ class InternalTokenVerifier:
         return identity
 
 
+def service_headers() -> dict[str, str]:
+    """The platform's own internal token (kind SERVICE) from MATEWAY_SIGNING_KEY, or {}.
+
+    The router sends it when it reads a subgraph's `_service { sdl }` to compose.
+    """
+    from shared.settings import ServiceSettings
+
+    settings = ServiceSettings()
+    if settings.signing_key is None or not settings.signing_key.get_secret_value():
+        return {}
+    return internal_headers(
+        Identity.service(), TokenKeys.from_secret(settings.signing_key.get_secret_value())
+    )
+
+
 def internal_headers(identity: Identity, keys: TokenKeys) -> dict[str, str]:
     """The header that carries `identity` to a subgraph (for tools and tests)."""
     token, _ = issue_internal_token(identity, keys=keys)

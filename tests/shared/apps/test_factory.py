@@ -23,6 +23,7 @@ from tests.shared.apps.conftest import LIBRARY_DIR, LIBRARY_YML
 from tests.shared.apps.fixtures.library.app import app as library_app
 from tests.shared.apps.fixtures.library.app import bundle as library
 from tests.shared.apps.fixtures.library.settings import LibrarySettings
+from tests.support.identity import internal_headers
 from tests.support.servers import UvicornThread
 
 SEARCH = (
@@ -37,7 +38,9 @@ def client(app: Starlette) -> httpx.AsyncClient:
 
 async def post(app: Starlette, query: str, **headers: str) -> httpx.Response:
     async with client(app) as http:
-        return await http.post("/graphql", json={"query": query}, headers=headers)
+        return await http.post(
+            "/graphql", json={"query": query}, headers={**internal_headers(), **headers}
+        )
 
 
 async def test_graphql_runs_queries_and_skill_mutations() -> None:
@@ -73,7 +76,12 @@ async def test_subscription_streams_over_graphql_transport_ws(
 ) -> None:
     server = serve_asgi(library_app)
     url = server.url.replace("http", "ws") + "/graphql"
-    async with asyncio.timeout(10), connect(url, subprotocols=["graphql-transport-ws"]) as ws:
+    async with (
+        asyncio.timeout(10),
+        connect(
+            url, subprotocols=["graphql-transport-ws"], additional_headers=internal_headers()
+        ) as ws,
+    ):
         await ws.send(json.dumps({"type": "connection_init"}))
         assert json.loads(await ws.recv())["type"] == "connection_ack"
         await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUMMARIZE}}))

@@ -19,6 +19,7 @@ from subgraphs.core.schema import schema
 from subgraphs.core.service import CoreService, use_service
 from subgraphs.core.settings import CoreSettings
 from tests.subgraphs.core.conftest import INVITE_KEY, core_settings
+from tests.support.identity import internal_headers
 from tests.support.ports import free_port
 
 CHECK = "query($t: String!) { checkInviteTokenValid(token: $t) }"
@@ -33,7 +34,7 @@ async def _post(path: str, body: dict[str, Any] | None = None) -> httpx.Response
     async with httpx.AsyncClient(transport=transport, base_url="http://core") as client:
         if body is None:
             return await client.get(path)
-        return await client.post(path, json=body)
+        return await client.post(path, json=body, headers=internal_headers())
 
 
 async def _check(token: str) -> dict[str, Any]:

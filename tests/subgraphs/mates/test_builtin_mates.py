@@ -10,12 +10,13 @@ from pydantic import ValidationError
 
 from subgraphs.mates.app import app
 from subgraphs.mates.service import load_builtin_mates
+from tests.support.identity import internal_headers
 
 
 async def _query(query: str) -> dict[str, object]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://mates") as client:
-        response = await client.post("/graphql", json={"query": query})
+        response = await client.post("/graphql", json={"query": query}, headers=internal_headers())
     assert response.status_code == 200
     body: dict[str, object] = response.json()
     return body

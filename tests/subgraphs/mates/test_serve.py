@@ -7,6 +7,7 @@ import json
 import httpx
 
 from subgraphs.mates.app import bundle
+from tests.support.identity import internal_headers
 from tests.support.servers import python_module_process
 
 
@@ -25,7 +26,9 @@ def test_python_m_subgraphs_mates_serves_graphql_health_and_metrics() -> None:
         assert health.status_code == 200
         assert health.json()["service"] == "mates"
         query = {"query": "{ builtinMates { id } }"}
-        response = httpx.post(f"{process.url}/graphql", json=query, timeout=5)
+        response = httpx.post(
+            f"{process.url}/graphql", json=query, headers=internal_headers(), timeout=5
+        )
         mates = response.json()["data"]["builtinMates"]
         assert [mate["id"] for mate in mates] == ["builtin-sophia", "builtin-finn", "builtin-ada"]
         metrics = httpx.get(f"{process.url}/metrics", timeout=5)
