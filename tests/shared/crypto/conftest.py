@@ -36,21 +36,11 @@ def vault_transit(openbao: OpenBaoServer) -> VaultTransit:
     )
 
 
-@pytest.fixture(params=["local", "vault"])
+@pytest.fixture(params=["local_keyring", "vault_transit"], ids=["local", "vault"])
 def backend(request: pytest.FixtureRequest) -> KeyEncryptionBackend:
     """Each backend in turn, for behaviour both must share."""
-    fixture: KeyEncryptionBackend = request.getfixturevalue(f"{request.param}_keyring_or_transit")
-    return fixture
-
-
-@pytest.fixture
-def local_keyring_or_transit(local_keyring: LocalKeyring) -> KeyEncryptionBackend:
-    return local_keyring
-
-
-@pytest.fixture
-def vault_keyring_or_transit(vault_transit: VaultTransit) -> KeyEncryptionBackend:
-    return vault_transit
+    chosen: KeyEncryptionBackend = request.getfixturevalue(request.param)
+    return chosen
 
 
 class CountingBackend:
