@@ -138,7 +138,13 @@ class TransportWsSession:
         self._operations[operation_id] = task
 
     async def _run_operation(self, operation_id: str, request: GraphQLRequest) -> None:
-        ctx = RequestContext(request, method="POST", headers=_headers(self.scope))
+        client = self.scope.get("client")
+        ctx = RequestContext(
+            request,
+            method="POST",
+            headers=_headers(self.scope),
+            client_ip=client[0] if client else None,
+        )
         ctx.state["connection_params"] = self._connection_params
         outcome = "complete"
         try:
