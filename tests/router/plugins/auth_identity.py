@@ -35,9 +35,18 @@ def parse_identity(text: str) -> Identity:
 
 
 def install(pipeline: Pipeline, settings: dict[str, Any]) -> None:
-    """Sets ``ctx.identity`` at ROUTER_REQUEST, as plugins.identity does."""
+    """Sets ``ctx.identity`` at ROUTER_REQUEST, as plugins.identity does.
+
+    With ``internal_token: true`` subgraph calls carry the identity's internal token
+    (signed with the test session's key), for subgraphs built with the app kit.
+    """
+    sign = bool(settings.get("internal_token"))
 
     async def identify(ctx: RequestContext) -> None:
         ctx.identity = parse_identity(ctx.headers.get(HEADER, ""))
+        if sign:
+            from tests.support.identity import internal_headers
+
+            ctx.subgraph_headers.update(internal_headers(ctx.identity))
 
     pipeline.hook(Stage.ROUTER_REQUEST, identify)
