@@ -253,6 +253,8 @@ class Pipeline:
         self.http_filters: list[HttpFilter] = []
         # The router's Prometheus registry (a CollectorRegistry), for plugins' own series.
         self.metrics_registry: Any = None
+        # Plugins' clean-up (closing their Redis clients), run when the router shuts down.
+        self.on_shutdown: list[Callable[[], Awaitable[None]]] = []
 
     def hook(self, stage: Stage, hook: Hook) -> None:
         """Runs ``hook`` at ``stage`` of every request, after hooks added earlier."""

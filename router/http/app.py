@@ -236,7 +236,7 @@ class RouterApp:
         for transport in self.transports.values():
             with contextlib.suppress(Exception):
                 await transport.aclose()
-        for callback in self.on_shutdown:
+        for callback in [*self.on_shutdown, *self.pipeline.on_shutdown]:
             with contextlib.suppress(Exception):
                 await callback()
 

@@ -211,8 +211,14 @@ def install(pipeline: Pipeline, settings: dict[str, Any]) -> None:
     directives = cost_directives(getattr(supergraph, "sdl", None))
 
     async def check_limits(ctx: RequestContext) -> None:
-        assert ctx.prepared is not None
-        found = measure(pipeline.schema, ctx.prepared, config, directives, ctx.request.variables)
+        prepared = ctx.prepared
+        assert prepared is not None
+        found: Measure | None = prepared.compiled.get("limits.measure")
+        if found is None:
+            found = measure(pipeline.schema, prepared, config, directives, ctx.request.variables)
+            if not prepared.operation.variable_definitions:
+                # Without variables the measure is a property of the document: keep it.
+                prepared.compiled["limits.measure"] = found
         checks = (
             ("MAX_DEPTH_EXCEEDED", "depth", found.depth, config.max_depth),
             ("MAX_ALIASES_EXCEEDED", "number of aliases", found.aliases, config.max_aliases),

@@ -215,6 +215,9 @@ def install(pipeline: Pipeline, settings: dict[str, Any]) -> None:
         except ManifestError as error:
             message = f"invalid router config plugins.persisted_documents: {error}"
             raise PluginConfigError(message) from None
-    plugin = PersistedDocuments(config, trusted, _store(config.apq))
+    store = _store(config.apq)
+    plugin = PersistedDocuments(config, trusted, store)
     pipeline.hook(Stage.ROUTER_REQUEST, plugin.resolve)
     pipeline.hook(Stage.OPERATION_VALIDATED, plugin.enforce)
+    if store is not None and store.client is not None:
+        pipeline.on_shutdown.append(store.client.aclose)

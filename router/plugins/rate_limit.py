@@ -203,3 +203,4 @@ def install(pipeline: Pipeline, settings: dict[str, Any]) -> None:
     client = create_redis(url, timeout=config.redis_timeout_seconds, retries=1)
     limiter = RateLimiter(client, config, _decisions_counter(pipeline.metrics_registry))
     pipeline.hook(Stage.OPERATION_VALIDATED, limiter.check)
+    pipeline.on_shutdown.append(client.aclose)
