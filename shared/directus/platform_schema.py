@@ -107,6 +107,9 @@ class Collection:
     relations: list[Relation] = field(default_factory=list)
     integer_key: bool = False
     hidden: bool = False
+    # Directus keeps activity and revisions (full row payloads) unless this is None; chats
+    # turn it off so a destroyed wrapped key does not live on in `directus_revisions`.
+    accountability: str | None = "all"
 
     def payload(self) -> Payload:
         """The payload for `POST /collections`, creating the table with its primary key."""
@@ -124,7 +127,12 @@ class Collection:
                 "meta": {"hidden": True, "readonly": True, "special": ["uuid"]},
                 "schema": {"is_primary_key": True, "length": 36, "has_auto_increment": False},
             }
-        meta = {"note": self.note, "hidden": self.hidden, "icon": "database"}
+        meta = {
+            "note": self.note,
+            "hidden": self.hidden,
+            "icon": "database",
+            "accountability": self.accountability,
+        }
         return {"collection": self.name, "meta": meta, "schema": {}, "fields": [key]}
 
 
@@ -279,6 +287,7 @@ COLLECTIONS: list[Collection] = [
             UPDATED,
         ],
         [_m2o("chats", "owner", USERS, "CASCADE", nullable=False), _m2o("chats", "mate", "mates")],
+        accountability=None,
     ),
     Collection(
         "messages",
@@ -290,6 +299,18 @@ COLLECTIONS: list[Collection] = [
             CREATED,
         ],
         [_m2o("messages", "chat", "chats", "CASCADE", nullable=False)],
+        accountability=None,
+    ),
+    Collection(
+        "chat_shares",
+        "Share links of chats: only a hash of each link's token; the key is never stored here",
+        [
+            _string("token_hash", nullable=False, is_unique=True),
+            CREATED,
+        ],
+        [_m2o("chat_shares", "chat", "chats", "CASCADE", nullable=False)],
+        accountability=None,
+        hidden=True,
     ),
     Collection(
         "collections",
