@@ -16,14 +16,14 @@ from shared.identity import CallerKind, Identity, Role
 TEST_SIGNING_KEY = "test-signing-key-for-the-mateway-test-suite"
 
 
-def test_keys() -> TokenKeys:
+def signing_keys() -> TokenKeys:
     """The keys every service of this test session derives."""
     return TokenKeys.from_secret(os.environ.get("MATEWAY_SIGNING_KEY", TEST_SIGNING_KEY))
 
 
 def internal_headers(identity: Identity | None = None) -> dict[str, str]:
     """The router's internal token header for `identity` (default: the platform's service)."""
-    return _internal_headers(identity or Identity.service(), test_keys())
+    return _internal_headers(identity or Identity.service(), signing_keys())
 
 
 def user_identity(user_id: str = "user-1", role: Role = Role.USER) -> Identity:

@@ -1,0 +1,1 @@
+"""Apps used by the identity plugin tests."""
