@@ -9,8 +9,9 @@ Config section ``plugins.rate_limit`` (every limit optional)::
       per_user: {requests: 600, per_seconds: 60}
       per_api_key: {requests: 600, per_seconds: 60}
       per_ip: {requests: 120, per_seconds: 60}   # anonymous callers
-      operations:                # by root field, per caller; e.g. stricter for login
+      operations:                # by root field (or a glob), per caller; stricter for login
         login: {requests: 5, per_seconds: 60}
+        "pdf*": {requests: 30, per_seconds: 60}   # one bucket for every matching field
 
 A bucket holds ``requests`` tokens and refills at ``requests / per_seconds`` a second.
 All buckets of a request are checked and taken in one Lua script with Redis's clock, so
@@ -23,6 +24,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter
@@ -128,9 +130,24 @@ def buckets_for(ctx: RequestContext, config: RateLimitSettings) -> list[Bucket]:
         buckets.append(Bucket(f"{prefix}{caller}", limit))
     if config.operations and ctx.prepared is not None:
         for field_name in sorted(set(root_fields(ctx.prepared))):
-            if (limit := config.operations.get(field_name)) is not None:
-                buckets.append(Bucket(f"{prefix}op:{field_name}:{caller}", limit))
+            if (found := operation_limit(config.operations, field_name)) is not None:
+                pattern, limit = found
+                buckets.append(Bucket(f"{prefix}op:{pattern}:{caller}", limit))
     return buckets
+
+
+def operation_limit(operations: dict[str, Limit], field_name: str) -> tuple[str, Limit] | None:
+    """The limit of a root field: its own entry, else the first glob (``pdf*``) matching it.
+
+    Fields matched by one glob share one bucket per caller (a limit for a group of skills).
+    """
+    limit = operations.get(field_name)
+    if limit is not None:
+        return field_name, limit
+    for pattern, limit in operations.items():
+        if "*" in pattern and fnmatchcase(field_name, pattern):
+            return pattern, limit
+    return None
 
 
 class RateLimiter:

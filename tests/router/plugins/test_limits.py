@@ -59,6 +59,20 @@ async def test_aliases_inside_fragments_count_once_per_spread() -> None:
     assert (await _post({"max_aliases": 8}, query)).json()["data"]["me"]["a"] == "Ada"
 
 
+async def test_nested_fragment_spreads_multiply_aliases_without_blowing_up() -> None:
+    # Each level spreads the next ten times: 10**4 aliased fields from a tiny document.
+    levels = [
+        f"fragment L{i} on User {{ {' '.join(['...L' + str(i + 1)] * 10)} }}" for i in range(4)
+    ]
+    query = "query { me { ...L0 } }\n" + "\n".join(levels) + "\nfragment L4 on User { n: name }"
+    response = await _post({"max_aliases": 100}, query)
+    assert response.json()["errors"][0]["extensions"] == {
+        "code": "MAX_ALIASES_EXCEEDED",
+        "limit": 100,
+        "actual": 10**4,
+    }
+
+
 async def test_token_limit_rejects_huge_documents_while_parsing() -> None:
     query = "{ me { " + "name " * 500 + "} }"
     response = await _post({"max_tokens": 100}, query)

@@ -92,6 +92,15 @@ async def test_an_operation_limit_applies_only_to_its_root_field(
     assert other_user == [200]
 
 
+async def test_a_glob_groups_root_fields_in_one_bucket(edge_valkey: ValkeyServer) -> None:
+    app = _router(edge_valkey.url(), operations={"add*": {"requests": 1, "per_seconds": 60}})
+    async with client_for(app) as client:
+        statuses = await _statuses(client, ADD, 2, **{"x-test-user": "ada"})
+        reads = await _statuses(client, ME, 2, **{"x-test-user": "ada"})
+    assert statuses == [200, 429]
+    assert reads == [200, 200]
+
+
 async def test_a_refused_request_takes_no_token_from_other_buckets(
     edge_valkey: ValkeyServer,
 ) -> None:
