@@ -86,7 +86,7 @@ def wait_healthy(service: Service, settings: PlatformSettings, paths: StackPaths
         reason = probe(service.name, settings)
         if reason is None:
             return time.monotonic() - started
-        time.sleep(0.5)
+        time.sleep(0.25)
     raise StackError(
         f"{service.name} not healthy within {service.timeout_seconds:g}s ({reason}); "
         f"see {_log_hint(service, paths)}"
