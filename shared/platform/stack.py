@@ -152,8 +152,8 @@ def _foreground(paths: StackPaths, process: subprocess.Popen[bytes]) -> int:
     """Wait until Ctrl-C (or SIGTERM), then stop every service."""
     print("\nCtrl-C stops every service (or run ./start-server.sh --stop elsewhere).", flush=True)
     # Explicitly: a shell starting us in the background may have left SIGINT ignored.
-    signal.signal(signal.SIGINT, _raise_interrupt)
-    signal.signal(signal.SIGTERM, _raise_interrupt)
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # SIGHUP: terminal closed
+        signal.signal(signum, _raise_interrupt)
     try:
         process.wait()
         say("supervisord exited; the stack is stopped")
