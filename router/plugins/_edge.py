@@ -38,8 +38,7 @@ def load_settings(model: type[SettingsT], name: str, settings: dict[str, Any]) -
 
 def identity_of(ctx: RequestContext) -> Identity:
     """The verified caller set by the identity plugin (anonymous when there is none)."""
-    found = getattr(ctx, "identity", None) or ctx.state.get("identity")
-    return found if isinstance(found, Identity) else Identity.anonymous()
+    return ctx.identity
 
 
 def client_ip(ctx: RequestContext, trust_forwarded_for: bool = False) -> str:

@@ -1,8 +1,7 @@
 """A stand-in identity plugin for edge tests: the caller from test headers.
 
 ``x-test-user: <id>`` is a signed-in user, ``x-test-api-key: <id>`` an API key; nothing is
-anonymous. It sets the identity where the identity plugin does (``ctx.identity`` when the
-context has that field, else ``ctx.state["identity"]``).
+anonymous. It sets ``ctx.identity`` as the identity plugin does.
 """
 
 from __future__ import annotations
@@ -26,11 +25,7 @@ def install(pipeline: Pipeline, settings: dict[str, Any]) -> None:
     """Sets the caller at ROUTER_REQUEST, as the identity plugin does."""
 
     async def identify(ctx: RequestContext) -> None:
-        identity = identity_from_headers(ctx)
-        try:
-            setattr(ctx, "identity", identity)  # noqa: B010 (the field may not exist yet)
-        except AttributeError:
-            ctx.state["identity"] = identity
+        ctx.identity = identity_from_headers(ctx)
 
     pipeline.hook(Stage.ROUTER_REQUEST, identify)
 
