@@ -158,3 +158,18 @@ async def test_redis_down_fails_closed_when_configured() -> None:
 def test_bad_rate_limit_config_fails_at_startup(section: dict[str, Any], mentions: str) -> None:
     with pytest.raises(PluginConfigError, match=rf"plugins\.rate_limit: .*{mentions}"):
         router_with({"rate_limit": section})
+
+
+async def test_subscriptions_over_sse_are_limited_with_retry_after(
+    edge_valkey: ValkeyServer,
+) -> None:
+    app = _router(edge_valkey.url(), per_ip={"requests": 1, "per_seconds": 10})
+    body = {"query": "subscription { reviewAdded(count: 1) { body } }"}
+    sse = {"accept": "text/event-stream"}
+    async with client_for(app) as client:
+        first = await client.post("/graphql", json=body, headers=sse)
+        second = await client.post("/graphql", json=body, headers=sse)
+    assert first.status_code == 200 and "event: next" in first.text
+    assert second.status_code == 429
+    assert second.headers["retry-after"] == "10"
+    assert error_code(second.json()) == "RATE_LIMITED"
