@@ -6,16 +6,19 @@ import strawberry
 
 from shared.apps.directives import public
 from shared.errors import MatewaySchema
+from subgraphs.core.api_key_types import api_keys_field
 from subgraphs.core.context import request_scope
 from subgraphs.core.mutations import (
     check_username_valid,
     confirm_2fa,
+    create_api_key,
     login,
     logout,
     refresh,
     request_password_reset,
     resend_email_code,
     reset_password,
+    revoke_api_key,
     setup_2fa,
     signup,
     verify_email_code,
@@ -36,6 +39,7 @@ class Query:
         return await request_scope(info.context).service.invites().is_valid(token)
 
     check_username_valid = check_username_valid.field
+    api_keys = api_keys_field
 
 
 @strawberry.type
@@ -52,6 +56,8 @@ class Mutation:
     logout = logout.field
     request_password_reset = request_password_reset.field
     reset_password = reset_password.field
+    create_api_key = create_api_key.field
+    revoke_api_key = revoke_api_key.field
 
 
 schema = MatewaySchema(query=Query, mutation=Mutation, types=[User, Chat])
