@@ -24,6 +24,7 @@ from graphql import (
     DocumentNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLError,
     GraphQLSchema,
     OperationDefinitionNode,
     parse,
@@ -109,14 +110,13 @@ def load_manifest(path: Path, schema: GraphQLSchema | None = None) -> TrustedDoc
 def _check_body(path: Path, operation: ManifestOperation, schema: GraphQLSchema) -> None:
     """A trusted document that no longer validates is a startup error, not a runtime one."""
     try:
-        errors = validate(schema, parse(operation.body))
-    except Exception as error:  # GraphQLSyntaxError and friends
-        errors = [error]  # type: ignore[list-item]
-    if errors:
-        messages = "; ".join(str(getattr(e, "message", e)) for e in errors)
+        messages = [e.message for e in validate(schema, parse(operation.body))]
+    except GraphQLError as error:  # a syntax error
+        messages = [error.message]
+    if messages:
         raise ManifestError(
             f"persisted documents manifest {path}: operation {operation.name} ({operation.id}) "
-            f"is not valid for the schema: {messages}"
+            f"is not valid for the schema: {'; '.join(messages)}"
         )
 
 

@@ -198,6 +198,11 @@ def test_committed_manifest_loads_against_the_schema() -> None:
         ('{"format": "other", "version": 1, "operations": []}', "format"),
         ("not json", "persisted documents manifest"),
         (None, "is not valid for the schema"),
+        (
+            '{"format": "apollo-persisted-query-manifest", "version": 1, "operations": '
+            '[{"id": "x", "name": "Broken", "type": "query", "body": "query Broken {"}]}',
+            "Broken .* Syntax Error",
+        ),
     ],
 )
 def test_bad_manifest_fails_at_startup(tmp_path: Path, content: str | None, mentions: str) -> None:
