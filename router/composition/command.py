@@ -24,9 +24,13 @@ T = TypeVar("T")
 async def fetch_sdl(name: str, transport: SubgraphTransport) -> str:
     """A subgraph's `_service { sdl }`; raises `CompositionError` when it cannot be read."""
     try:
-        # The platform's own internal token: app kit subgraphs answer nothing without one.
-        headers = service_headers()
-        response = await transport.execute(SDL_QUERY, operation_name="SubgraphSdl", headers=headers)
+        response = await _in_process_sdl(transport)
+        if response is None:
+            # The platform's own internal token: app kit subgraphs answer nothing without one.
+            headers = service_headers()
+            response = await transport.execute(
+                SDL_QUERY, operation_name="SubgraphSdl", headers=headers
+            )
     except Exception as error:  # any transport failure means the subgraph is unreachable
         raise _unavailable(name, f"{type(error).__name__}: {error}") from None
     service = (response.get("data") or {}).get("_service") or {}
@@ -36,6 +40,18 @@ async def fetch_sdl(name: str, transport: SubgraphTransport) -> str:
             name, f"no _service.sdl in the response (errors: {response.get('errors')})"
         )
     return sdl
+
+
+async def _in_process_sdl(transport: SubgraphTransport) -> dict[str, Any] | None:
+    """An in-process app kit app answers from its schema directly: no token is needed to
+    compose locally (a network subgraph gets the SERVICE token instead); None for others."""
+    from shared.apps.factory import bundle_of
+
+    bundle = bundle_of(getattr(transport, "app", None))
+    if bundle is None:
+        return None
+    result = await bundle.schema.execute(SDL_QUERY, operation_name="SubgraphSdl")
+    return {"data": result.data, "errors": [str(e) for e in result.errors or []] or None}
 
 
 def _unavailable(name: str, detail: str) -> CompositionError:
