@@ -283,6 +283,7 @@ COLLECTIONS: list[Collection] = [
             _text("title_ciphertext"),
             _text("wrapped_key", nullable=False),
             _field("key_version", "integer", nullable=False, default_value=1),
+            _string("builtin_mate", "id of a built-in mate (those are YAML, not rows)"),
             CREATED,
             UPDATED,
         ],
