@@ -108,7 +108,6 @@ async def accounts(
     settings = core_settings(
         platform_directus,
         lookup_hash_key=secrets.token_urlsafe(32),
-        signing_key=secrets.token_urlsafe(32),
         redis_url=valkey.url(3),
         email={
             "provider": "brevo",
