@@ -8,7 +8,8 @@ from collections.abc import Collection, Iterable
 PLATFORM_SCOPES: dict[str, str] = {
     "chats:read": "read the owner's chats and messages",
     "chats:write": "start chats and send messages as the owner",
-    "mates:read": "list the owner's mates",
+    "mates:read": "list the owner's mates and collections",
+    "mates:write": "create, change and delete the owner's mates and collections",
     "credits:read": "read the owner's credit balance",
 }
 SKILLS_SCOPE_PREFIX = "skills:"

@@ -5,7 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from shared.apps.factory import create_app
+from subgraphs.mates.runtime import current_runtime
+from subgraphs.mates.settings import MatesSettings
 
-# The built-in mates are read from YAML at import, so the app has no dependency to check.
-bundle = create_app(Path(__file__).parent)
+
+async def _directus_up() -> bool:
+    return await current_runtime().directus_up()
+
+
+bundle = create_app(
+    Path(__file__).parent, checks={"directus": _directus_up}, settings_class=MatesSettings
+)
 app = bundle.asgi

@@ -1,0 +1,1 @@
+"""The mates app's mutations, one module each."""
