@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections import deque
 
 from shared.email.sender import EmailMessage
 
@@ -13,8 +14,9 @@ logger = logging.getLogger("mateway.email")
 class LogEmailSender:
     """Writes each email (recipient, subject, text) to the log; for development only."""
 
-    def __init__(self) -> None:
-        self.sent: list[EmailMessage] = []
+    def __init__(self, keep: int = 100) -> None:
+        # The latest emails, for a developer's tools; bounded so a long run cannot grow.
+        self.sent: deque[EmailMessage] = deque(maxlen=keep)
 
     async def send(self, message: EmailMessage) -> str:
         """Log the email and return a local message id."""

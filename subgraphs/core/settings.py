@@ -29,6 +29,8 @@ class AccountSettings(BaseModel):
     email_code_seconds: int = 600
     email_code_attempts: int = 5
     reset_token_seconds: int = 1800
+    # Resent codes and reset links: at most one email per account in this time.
+    email_cooldown_seconds: int = 60
     # The web page that takes `?token=...` and calls resetPassword.
     reset_url: str = "http://127.0.0.1:8080/reset-password"
     totp_issuer: str = "Mateway"

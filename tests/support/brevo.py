@@ -127,9 +127,9 @@ class BrevoServer:
             return [e for e in self.sent if any(r.get("email") == address for r in e.to)]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def brevo_server() -> Iterator[BrevoServer]:
-    """One fake Brevo for the session; tests filter `sent` by their own recipients."""
+    """A fake Brevo for one test (its emails and its refuse switch are the test's own)."""
     server = BrevoServer().start()
     yield server
     server.stop()

@@ -20,6 +20,8 @@ async def request_reset(service: AccountService, email: str) -> None:
     if user is None or user.get("status") != "active":
         await verify_password(None, "")
         return
+    if not await service.cooldown("password-reset", str(user["id"])):
+        return  # one link a minute per account, so nobody can flood a mailbox
     token = await service.resets.issue(str(user["id"]))
     accounts = service.settings.accounts
     link = f"{accounts.reset_url}?{urlencode({'token': token})}"

@@ -72,6 +72,12 @@ class AccountService:
         """Seals TOTP secrets (needs MATEWAY_SIGNING_KEY)."""
         return SecretSealer(self.settings.signing_secret())
 
+    async def cooldown(self, action: str, subject: str) -> bool:
+        """True at most once per `email_cooldown_seconds` per action and subject."""
+        seconds = self.settings.accounts.email_cooldown_seconds
+        key = f"mateway:core:cooldown:{action}:{subject}"
+        return bool(await self.redis.set(key, "1", nx=True, ex=seconds))
+
     def hashed(self, purpose: str, value: str) -> str:
         """A lookup hash (e.g. of an IP or a user agent before it is stored)."""
         return lookup_hash(self.key, purpose, value)

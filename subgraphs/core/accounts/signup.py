@@ -19,6 +19,7 @@ from subgraphs.core.accounts.email_codes import code_hash, invalid_code, new_cod
 from subgraphs.core.accounts.locks import redis_lock
 from subgraphs.core.accounts.passwords import hash_password, password_problems
 from subgraphs.core.accounts.service import AccountService, bad_input
+from subgraphs.core.accounts.throttle import Subject
 from subgraphs.core.accounts.usernames import username_problem
 from subgraphs.core.invites import INVITES, is_usable
 
@@ -34,6 +35,7 @@ class SignupRequest:
     username: str
     email: str
     password: str
+    ip: str | None = None
 
 
 async def username_check(service: AccountService, username: str) -> str | None:
@@ -45,13 +47,17 @@ async def username_check(service: AccountService, username: str) -> str | None:
 
 
 async def _check_input(service: AccountService, request: SignupRequest) -> None:
+    # Answers about taken emails are throttled per invite and IP, so one invite code
+    # cannot be used to probe which addresses have accounts.
+    subject = Subject("signup", service.hashed("invite", request.invite_code), request.ip)
+    await service.throttle.check(subject)
     problems: list[tuple[str, str]] = []
     name_problem = await username_check(service, request.username)
     if name_problem:
         problems.append(("username", name_problem))
     problems += [("password", p) for p in password_problems(request.password, request.username)]
     if await service.users.by_email(request.email) is not None:
-        # The invite gate keeps strangers from probing emails here.
+        await service.throttle.failed(subject)
         problems.append(("email", "An account with this email already exists"))
     if problems:
         raise bad_input(problems)
@@ -147,6 +153,8 @@ async def resend_email_code(service: AccountService, email: str) -> None:
     user = await service.users.by_email(email)
     if user is None or user.get("email_verified_at"):
         return
+    if not await service.cooldown("email-code", str(user["id"])):
+        return  # one email a minute per account, so nobody can flood a mailbox
     code = new_code()
     fields = service.email_codes.fields_for(service.key, str(user["id"]), code, service.clock())
     await service.users.update(str(user["id"]), fields)

@@ -15,6 +15,7 @@ from subgraphs.core.mutations._inputs import (
     Name,
     Password,
     accounts,
+    caller_ip,
     validated,
 )
 
@@ -45,7 +46,8 @@ async def signup(info: strawberry.Info, input: SignupInput) -> SignupPayload:
     )
     service = accounts(info)
     user_id = await create_account(
-        service, SignupRequest(data.invite_code, data.username, data.email, data.password)
+        service,
+        SignupRequest(data.invite_code, data.username, data.email, data.password, caller_ip(info)),
     )
     seconds = service.settings.accounts.email_code_seconds
     return SignupPayload(user_id=strawberry.ID(user_id), email_code_expires_in=seconds)

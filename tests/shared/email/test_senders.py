@@ -3,26 +3,20 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
 import pytest
 
 from shared.email import EmailMessage, EmailSendError, EmailSettings, create_sender
 from shared.email.brevo import BrevoEmailSender
 from shared.email.log import LogEmailSender
-from tests.support.brevo import BrevoServer
+from tests.support.brevo import BrevoServer, brevo_server
 from tests.support.ports import free_port
+
+__all__ = ["brevo_server"]
 
 MESSAGE = EmailMessage(
     to="ann@example.com", subject="Hello", text="plain body", html="<p>html body</p>", tags=("t",)
 )
-
-
-@pytest.fixture
-def brevo() -> Iterator[BrevoServer]:
-    server = BrevoServer().start()
-    yield server
-    server.stop()
 
 
 def sender_for(server: BrevoServer, **overrides: str) -> BrevoEmailSender:
@@ -31,12 +25,12 @@ def sender_for(server: BrevoServer, **overrides: str) -> BrevoEmailSender:
 
 
 async def test_brevo_sender_posts_the_email_and_returns_brevos_message_id(
-    brevo: BrevoServer,
+    brevo_server: BrevoServer,
 ) -> None:
-    sender = sender_for(brevo)
+    sender = sender_for(brevo_server)
     message_id = await sender.send(MESSAGE)
     await sender.aclose()
-    [sent] = brevo.sent
+    [sent] = brevo_server.sent
     assert message_id == sent.message_id and message_id.endswith("@smtp-relay.mailin.fr>")
     assert sent.to == [{"email": "ann@example.com"}]
     assert sent.sender == {"email": "no-reply@example.com", "name": "Mateway"}
@@ -48,16 +42,18 @@ async def test_brevo_sender_posts_the_email_and_returns_brevos_message_id(
     )
 
 
-async def test_wrong_api_key_is_an_email_send_error_with_brevos_code(brevo: BrevoServer) -> None:
-    sender = sender_for(brevo, api_key="xkeysib-wrong")
+async def test_wrong_api_key_is_an_email_send_error_with_brevos_code(
+    brevo_server: BrevoServer,
+) -> None:
+    sender = sender_for(brevo_server, api_key="xkeysib-wrong")
     with pytest.raises(EmailSendError, match="401: unauthorized Key not found"):
         await sender.send(MESSAGE)
     await sender.aclose()
-    assert brevo.sent == []
+    assert brevo_server.sent == []
 
 
-async def test_invalid_recipient_is_refused_with_400(brevo: BrevoServer) -> None:
-    sender = sender_for(brevo)
+async def test_invalid_recipient_is_refused_with_400(brevo_server: BrevoServer) -> None:
+    sender = sender_for(brevo_server)
     bad = EmailMessage(to="not-an-address", subject="s", text="t", html="h")
     with pytest.raises(EmailSendError, match="400: invalid_parameter"):
         await sender.send(bad)
@@ -82,7 +78,7 @@ async def test_log_sender_writes_the_email_to_the_log(caplog: pytest.LogCaptureF
     with caplog.at_level(logging.INFO, logger="mateway.email"):
         await sender.send(MESSAGE)
     assert "ann@example.com" in caplog.text and "plain body" in caplog.text
-    assert sender.sent == [MESSAGE]
+    assert list(sender.sent) == [MESSAGE]
 
 
 def test_settings_choose_the_provider() -> None:

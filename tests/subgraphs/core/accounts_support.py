@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,7 +24,9 @@ from subgraphs.core.service import CoreService, use_service
 from subgraphs.core.settings import CoreSettings
 from tests.shared.conftest import ValkeyServer
 from tests.subgraphs.core.conftest import INVITE_KEY, core_settings
-from tests.support.brevo import BrevoServer
+from tests.support.brevo import BrevoServer, brevo_server
+
+__all__ = ["Accounts", "accounts", "brevo_server", "unique_name"]
 
 PASSWORD = "correct horse battery"
 
@@ -93,16 +95,8 @@ def unique_name(prefix: str = "u") -> str:
 
 
 @pytest.fixture
-def brevo_session_server() -> Iterator[BrevoServer]:
-    """A fake Brevo for one test (its emails and its refuse switch are the test's own)."""
-    server = BrevoServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 async def accounts(
-    platform_directus: DirectusServer, valkey: ValkeyServer, brevo_session_server: BrevoServer
+    platform_directus: DirectusServer, valkey: ValkeyServer, brevo_server: BrevoServer
 ) -> AsyncIterator[Accounts]:
     """The core service on the test Directus, Valkey and fake Brevo, with a movable clock."""
     settings = core_settings(
@@ -111,14 +105,14 @@ async def accounts(
         redis_url=valkey.url(3),
         email={
             "provider": "brevo",
-            "brevo_api_key": brevo_session_server.api_key,
-            "brevo_base_url": brevo_session_server.base_url,
+            "brevo_api_key": brevo_server.api_key,
+            "brevo_base_url": brevo_server.base_url,
         },
         throttle={"account_failures": 3, "ip_failures": 6, "lockout_seconds": 120},
     )
     clock = Clock()
     service = CoreService(settings, clock=clock)
     use_service(service)
-    yield Accounts(service, settings, brevo_session_server, clock)
+    yield Accounts(service, settings, brevo_server, clock)
     use_service(None)
     await service.aclose()

@@ -15,11 +15,11 @@ from tests.subgraphs.core.accounts_support import (
     PASSWORD,
     Accounts,
     accounts,
-    brevo_session_server,
+    brevo_server,
     unique_name,
 )
 
-__all__ = ["accounts", "brevo_session_server", "valkey"]
+__all__ = ["accounts", "brevo_server", "valkey"]
 
 SIGNUP = "mutation($input: SignupInput!) { signup(input: $input) { userId } }"
 VERIFY = "mutation($email: String!, $code: String!) { verifyEmailCode(email: $email, code: $code) }"

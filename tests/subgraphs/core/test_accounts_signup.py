@@ -9,11 +9,11 @@ from tests.subgraphs.core.accounts_support import (
     PASSWORD,
     Accounts,
     accounts,
-    brevo_session_server,
+    brevo_server,
     unique_name,
 )
 
-__all__ = ["accounts", "brevo_session_server", "valkey"]
+__all__ = ["accounts", "brevo_server", "valkey"]
 
 SIGNUP = (
     """mutation($input: SignupInput!) { signup(input: $input) { userId emailCodeExpiresIn } }"""
@@ -153,3 +153,37 @@ async def test_wrong_expired_and_sixth_email_codes_are_refused(accounts: Account
 async def test_unknown_email_answers_like_a_wrong_code(accounts: Accounts) -> None:
     _, errors = await accounts.run(VERIFY, email="nobody@example.com", code="123456")
     assert codes(errors) == ["INVALID_CODE"]
+
+
+async def test_probing_taken_emails_with_one_invite_is_locked(accounts: Accounts) -> None:
+    email = f"{unique_name('e')}@example.com"
+    _, errors = await sign_up(accounts, email=email)
+    assert errors == []
+    invite = await accounts.invite()
+    for _ in range(2):
+        _, errors = await sign_up(accounts, inviteCode=invite, email=email)
+        assert codes(errors) == ["BAD_USER_INPUT"]
+    _, errors = await sign_up(accounts, inviteCode=invite, email=email)
+    assert codes(errors) == ["TOO_MANY_ATTEMPTS"]
+    _, errors = await sign_up(accounts, inviteCode=invite)
+    assert codes(errors) == ["TOO_MANY_ATTEMPTS"]
+
+
+async def test_resent_code_replaces_the_old_one_at_most_once_a_minute(accounts: Accounts) -> None:
+    resend = "mutation($email: String!) { resendEmailCode(email: $email) }"
+    email = f"{unique_name('e')}@example.com"
+    await sign_up(accounts, email=email)
+    first = accounts.last_code(email)
+    data, errors = await accounts.run(resend, email=email)
+    assert errors == [] and data == {"resendEmailCode": True}
+    assert len(accounts.brevo.emails_to(email)) == 2
+    await accounts.run(resend, email=email)
+    assert len(accounts.brevo.emails_to(email)) == 2
+    second = accounts.last_code(email)
+    if first != second:  # one chance in a million that they are equal
+        _, errors = await accounts.run(VERIFY, email=email, code=first)
+        assert codes(errors) == ["INVALID_CODE"]
+    _, errors = await accounts.run(VERIFY, email=email, code=second)
+    assert errors == []
+    data, _ = await accounts.run(resend, email="nobody-at-all@example.com")
+    assert data == {"resendEmailCode": True}

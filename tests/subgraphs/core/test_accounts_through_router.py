@@ -21,11 +21,11 @@ from tests.subgraphs.core.accounts_support import (
     PASSWORD,
     Accounts,
     accounts,
-    brevo_session_server,
+    brevo_server,
     unique_name,
 )
 
-__all__ = ["accounts", "brevo_session_server", "valkey"]
+__all__ = ["accounts", "brevo_server", "valkey"]
 
 ROOT = Path(__file__).resolve().parents[3]
 
