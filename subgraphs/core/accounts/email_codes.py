@@ -51,10 +51,11 @@ class EmailCodePolicy:
         if not stored:
             raise invalid_code()
         if int(user.get("email_code_attempts") or 0) > self.attempts:
+            # No retryAfter: waiting does not help, a new code (resendEmailCode) does.
             raise MatewayError(
                 ErrorCode.TOO_MANY_ATTEMPTS,
                 "Too many wrong codes; ask for a new code",
-                retryAfter=0,
+                reason="code_used_up",
             )
         expires = parse_time(user.get("email_code_expires_at"))
         if expires is None or expires <= now:
