@@ -284,6 +284,7 @@ COLLECTIONS: list[Collection] = [
             _text("wrapped_key", nullable=False),
             _field("key_version", "integer", nullable=False, default_value=1),
             _string("builtin_mate", "id of a built-in mate (those are YAML, not rows)"),
+            _field("seq", "bigInteger", note="creation order for cursor pages (uuid has no _lt)"),
             CREATED,
             UPDATED,
         ],
@@ -296,6 +297,7 @@ COLLECTIONS: list[Collection] = [
         [
             _string("role", "user, assistant or system", nullable=False),
             _text("body_ciphertext"),
+            _field("seq", "bigInteger", note="creation order for cursor pages (uuid has no _lt)"),
             _string("status", nullable=False, default_value="done"),
             CREATED,
         ],
