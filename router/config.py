@@ -79,12 +79,16 @@ class RouterConfig(BaseSettings):
         return self.mode == "development"
 
     def plugin_sections(self) -> dict[str, dict[str, Any]]:
-        """The plugins to install, in order: ``identity`` first and on unless disabled.
+        """The plugins to install, in order: ``identity`` first, ``auth`` last, both on
+        unless disabled.
 
         Every subgraph built with the app kit needs the internal token the identity plugin
-        adds, and later plugins (authorization, rate limits) need ``ctx.identity``.
+        adds, and later plugins (authorization, rate limits) need ``ctx.identity``. ``auth``
+        walks whole operations, so it comes after the limits that reject oversized ones.
         """
-        return {"identity": self.plugins.get("identity") or {}, **self.plugins}
+        sections = {"identity": self.plugins.get("identity") or {}, **self.plugins}
+        sections.pop("auth", None)
+        return {**sections, "auth": self.plugins.get("auth") or {}}
 
     def subgraph_timeout(self, name: str) -> float:
         """The request timeout for subgraph ``name``."""

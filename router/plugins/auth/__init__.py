@@ -5,7 +5,13 @@ plugins:
   auth:
     default: deny          # fields without @auth: deny (the safe choice) or a role name
     plan_cache_size: 256   # plans of filtered operations, by the filtered document's text
+    max_selections: 10000  # fields walked per operation (fragments counted at each spread)
+    enabled: true
 ```
+
+On by default (``RouterConfig.plugin_sections`` adds it after the other plugins, so limits
+reject oversized operations first). A supergraph that does not link Mateway's @auth spec (a
+foreign federation) leaves the plugin idle unless ``default`` is set explicitly.
 
 At OPERATION_VALIDATED the operation is walked against the caller (``ctx.identity``,
 anonymous when no identity plugin set it). Fields the caller may not select are taken out
@@ -18,6 +24,7 @@ FORBIDDEN otherwise, ``path`` the field's response path cut after the first list
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -38,9 +45,11 @@ from router.plugins._edge import identity_of, load_settings
 from router.plugins.auth.operation import VARIANT_KEY, OperationAuth, Variant
 from router.plugins.auth.response import add_refusals
 from router.plugins.auth.rules import AuthRules, default_requirement
+from router.plugins.auth.walk import OperationTooLarge
 from router.transports import GraphQLResponse, SubgraphTransport
 
 _OPERATION_KEY = "auth.operation"
+_log = logging.getLogger("router.plugins.auth")
 
 
 class AuthSettings(BaseModel):
@@ -48,18 +57,21 @@ class AuthSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    enabled: bool = True
     default: Literal["deny", "anonymous", "user", "admin"] = "deny"
     plan_cache_size: int = Field(default=256, ge=1)
+    max_selections: int = Field(default=10_000, ge=1)
 
 
 class Authorization:
     """The plugin's state: the supergraph's rules and the plans of filtered operations."""
 
-    def __init__(self, pipeline: Pipeline, rules: AuthRules, plan_cache_size: int) -> None:
+    def __init__(self, pipeline: Pipeline, rules: AuthRules, settings: AuthSettings) -> None:
         self.pipeline = pipeline
         self.schema: GraphQLSchema = pipeline.schema
         self.rules = rules
-        self.plans: LRUCache[str, QueryPlan] = LRUCache(plan_cache_size)
+        self.max_selections = settings.max_selections
+        self.plans: LRUCache[str, QueryPlan] = LRUCache(settings.plan_cache_size)
 
     async def authorize(self, ctx: RequestContext) -> None:
         """Swaps the operation for the one the caller may run, when they may not run it all."""
@@ -80,7 +92,10 @@ class Authorization:
         """The operation's checked selections, walked once per prepared operation."""
         found = prepared.compiled.get(_OPERATION_KEY)
         if found is None:
-            found = OperationAuth(self.schema, self.rules, prepared)
+            try:
+                found = OperationAuth(self.schema, self.rules, prepared, self.max_selections)
+            except OperationTooLarge as error:
+                raise RequestError(str(error), 400, code="OPERATION_TOO_LARGE") from error
             prepared.compiled[_OPERATION_KEY] = found
         assert isinstance(found, OperationAuth)
         return found
@@ -150,8 +165,13 @@ def supergraph_sdl(pipeline: Pipeline) -> str:
 def install(pipeline: Pipeline, settings: dict[str, Any]) -> None:
     """Reads @auth from the supergraph and checks every operation before it is planned."""
     config = load_settings(AuthSettings, "auth", settings)
+    if not config.enabled:
+        return
     rules = AuthRules.from_sdl(supergraph_sdl(pipeline), default_requirement(config.default))
-    plugin = Authorization(pipeline, rules, config.plan_cache_size)
+    if not rules.linked and "default" not in settings:
+        _log.warning("plugins.auth: the supergraph does not link Mateway's @auth; not enforcing")
+        return
+    plugin = Authorization(pipeline, rules, config)
     pipeline.hook(Stage.OPERATION_VALIDATED, plugin.authorize)
     if not isinstance(pipeline.executor, AuthorizingExecutor):
         pipeline.executor = AuthorizingExecutor(pipeline.executor)

@@ -58,9 +58,12 @@ class OperationAuth:
         schema: GraphQLSchema,
         rules: AuthRules,
         prepared: PreparedOperation,
+        max_selections: int = 10_000,
     ) -> None:
         self.prepared = prepared
-        self.walk = OperationWalk(schema, rules, prepared.document, prepared.operation)
+        self.walk = OperationWalk(
+            schema, rules, prepared.document, prepared.operation, max_selections
+        )
         self.selections = list(self.walk.analyse())
         self.requirements: set[Requirement] = {s.requirement for s in self.selections}
         self.variants: dict[Refusals, Variant] = {}

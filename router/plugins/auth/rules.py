@@ -80,8 +80,8 @@ def default_requirement(policy: str) -> Requirement:
         ) from None
 
 
-def _auth_name(document: DocumentNode) -> str:
-    """The local name of Mateway's @auth (an `@link` import may rename it)."""
+def _auth_link(document: DocumentNode) -> str | None:
+    """The local name of Mateway's @auth (an `@link` import may rename it); None if unlinked."""
     for definition in document.definitions:
         if not isinstance(definition, SchemaDefinitionNode | SchemaExtensionNode):
             continue
@@ -92,7 +92,7 @@ def _auth_name(document: DocumentNode) -> str:
                 continue
             if url.value.startswith(AUTH_SPEC_PREFIX):
                 return _imported_name(args.get("import"))
-    return "auth"
+    return None
 
 
 def _imported_name(value: ValueNode | None) -> str:
@@ -143,7 +143,9 @@ class AuthRules:
         self.default = default
         self.types: dict[str, Requirement] = {}
         self.fields: dict[tuple[str, str], Requirement] = {}
-        name = _auth_name(document)
+        linked = _auth_link(document)
+        self.linked = linked is not None  # False: no subgraph uses Mateway's @auth
+        name = linked or "auth"
         for definition in document.definitions:
             if not isinstance(definition, _TYPES):
                 continue

@@ -77,6 +77,14 @@ def _location(node: FieldNode) -> dict[str, int] | None:
     return {"line": where.line, "column": where.column}
 
 
+class OperationTooLarge(Exception):
+    """The operation selects more fields (fragments counted at each spread) than allowed."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"The operation selects more than {limit} fields")
+        self.limit = limit
+
+
 class OperationWalk:
     """Walks one operation of a validated document against the API schema and the rules."""
 
@@ -86,7 +94,9 @@ class OperationWalk:
         rules: AuthRules,
         document: DocumentNode,
         operation: OperationDefinitionNode,
+        max_selections: int = 10_000,
     ) -> None:
+        self.max_selections = max_selections
         self.schema = schema
         self.rules = rules
         self.operation = operation
@@ -202,6 +212,9 @@ class OperationWalk:
             location=_location(node),
         )
         self._next += 1
+        if self._next > self.max_selections:
+            # Fragments are walked at every spread: a fragment bomb must not walk forever.
+            raise OperationTooLarge(self.max_selections)
         self.selections.append(selection)
         if selection.id in self._dropped:
             # Skip the ids of the selections inside, so later ids still match the analysis.

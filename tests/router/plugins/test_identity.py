@@ -218,8 +218,8 @@ def test_identity_plugin_is_first_and_on_by_default() -> None:
     from router.config import RouterConfig
 
     config = RouterConfig(plugins={"limits": {}, "identity": {"api_key_cache_seconds": 5}})
-    assert list(config.plugin_sections()) == ["identity", "limits"]
-    assert RouterConfig().plugin_sections() == {"identity": {}}
+    assert list(config.plugin_sections()) == ["identity", "limits", "auth"]
+    assert RouterConfig().plugin_sections() == {"identity": {}, "auth": {}}
 
 
 async def test_access_token_lifetime_is_honoured(edge_valkey: ValkeyServer) -> None:
