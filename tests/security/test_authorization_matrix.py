@@ -100,7 +100,20 @@ ARGUMENTS: dict[str, dict[str, Any]] = {
 # Fields whose value belongs to one user: field -> the argument naming a resource of
 # `user`. Another user asking must get NOT_FOUND (checked in the resolver). None yet:
 # chats, messages and API keys add rows here.
-OWNED_RESOURCES: dict[str, dict[str, Any]] = {}
+OWNED_RESOURCES: dict[str, dict[str, Any]] = {
+    # mates app (argument -> the kind of resource it names); the NOT_FOUND answers to another
+    # user are checked on a real Directus in tests/subgraphs/mates/test_ownership.py.
+    "Query.mate": {"id": "mate"},
+    "Mutation.updateMate": {"id": "mate"},
+    "Mutation.deleteMate": {"id": "mate"},
+    "Query.collection": {"id": "collection"},
+    "Mutation.renameCollection": {"id": "collection"},
+    "Mutation.deleteCollection": {"id": "collection"},
+    "Mutation.addChatToCollection": {"collectionId": "collection", "chatId": "chat"},
+    "Mutation.removeChatFromCollection": {"collectionId": "collection", "chatId": "chat"},
+    "User.mates": {"id": "user"},
+    "User.collections": {"id": "user"},
+}
 
 AUTH_CODES = {"UNAUTHENTICATED", "FORBIDDEN"}
 
@@ -206,6 +219,15 @@ def _members(
     return []
 
 
+def graphql_literal(value: Any) -> str:
+    """A value as a GraphQL literal (input objects have bare field names, unlike JSON)."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {graphql_literal(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(graphql_literal(v) for v in value) + "]"
+    return json.dumps(value)
+
+
 def operation_for(steps: list[Step]) -> str:
     """`query { a(x: 1) { ... on T { b { c } } } }` for the steps (leaf objects get __typename)."""
     body = ""
@@ -216,7 +238,7 @@ def operation_for(steps: list[Step]) -> str:
         args = arguments_of(f"{step.parent}.{step.field}", field)
         text = step.field
         if args:
-            text += "(" + ", ".join(f"{k}: {json.dumps(v)}" for k, v in args.items()) + ")"
+            text += "(" + ", ".join(f"{k}: {graphql_literal(v)}" for k, v in args.items()) + ")"
         if not body and not isinstance(_named(field.type), GraphQLScalarType | GraphQLEnumType):
             body = "__typename"
         text += f" {{ {body} }}" if body else ""
