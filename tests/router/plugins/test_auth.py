@@ -7,8 +7,11 @@ from typing import Any
 
 import pytest
 
+from router.config import RouterConfig
+from router.http.runtime import build_router
 from router.plugins.auth.rules import DENY, AuthRules, Requirement, default_requirement
 from shared.identity import CallerKind, Identity, Role
+from tests.router.http.fixtures import client_for, in_process_transports, supergraph_sdl
 from tests.router.plugins.auth_subgraphs import MUTATIONS, SECRET, auth_supergraph
 from tests.router.plugins.auth_support import AuthClient, auth_router
 from tests.support.servers import REPO_ROOT
@@ -227,3 +230,41 @@ async def test_default_policy_can_open_unmarked_fields_to_a_role() -> None:
         allowed = await client.run("{ undecided }", USER)
     assert codes(refused) == [(["undecided"], "UNAUTHENTICATED")]
     assert allowed == {"data": {"undecided": f"undecided-{SECRET}"}}
+
+
+# --- configuration -------------------------------------------------------------------------
+
+
+async def test_fragment_bomb_is_refused_before_it_is_walked_out() -> None:
+    query = (
+        "{ media { ...A ...A } } fragment A on Media { ...B ...B } "
+        "fragment B on Media { ...C ...C } fragment C on Media { id title }"
+    )
+    async with auth_router({"max_selections": 10}) as router:
+        response = await router.client.post("/graphql", json={"query": query})
+    body = response.json()
+    assert "data" not in body
+    assert body["errors"][0]["extensions"]["code"] == "OPERATION_TOO_LARGE"
+
+
+async def test_plugin_is_idle_on_a_supergraph_without_mateway_auth_unless_told() -> None:
+    foreign = supergraph_sdl()  # the HTTP tests' federation: no @auth anywhere
+    transports = in_process_transports()
+    plain = RouterConfig(mode="production", plugins={"identity": {"enabled": False}})
+    strict = RouterConfig(
+        mode="production", plugins={"identity": {"enabled": False}, "auth": {"default": "deny"}}
+    )
+    answers = []
+    for config in (plain, strict):
+        async with client_for(build_router(foreign, config, transports)) as client:
+            answers.append(
+                (await client.post("/graphql", json={"query": "{ me { name } }"})).json()
+            )
+    assert answers[0] == {"data": {"me": {"name": "Ada"}}}
+    assert codes(answers[1]) == [(["me"], "UNAUTHENTICATED")]
+
+
+async def test_enabled_false_turns_the_plugin_off() -> None:
+    async with auth_router({"enabled": False}) as router:
+        body = await router.run("{ undecided }", ANON)
+    assert body == {"data": {"undecided": f"undecided-{SECRET}"}}
