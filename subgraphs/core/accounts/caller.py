@@ -25,8 +25,12 @@ def caller_identity(context: Any) -> Identity:
 
 
 def signed_in_user(context: Any) -> Identity:
-    """The signed-in user (with a session); UNAUTHENTICATED for anyone else."""
+    """The signed-in user; FORBIDDEN for API keys, UNAUTHENTICATED for anyone else."""
     identity = caller_identity(context)
+    if identity.kind is CallerKind.API_KEY:
+        raise MatewayError(
+            ErrorCode.FORBIDDEN, "Only a signed-in person can do this, not an API key"
+        )
     if identity.kind is not CallerKind.USER or not identity.user_id:
         raise MatewayError(ErrorCode.UNAUTHENTICATED, "Sign in first")
     return identity

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pyotp
 
 from shared.auth.revocation import RevocationList, load_current
-from shared.identity import CallerKind, Role
+from shared.identity import CallerKind, Identity, Role
 from tests.shared.conftest import valkey
 from tests.subgraphs.core.accounts_support import (
     PASSWORD,
@@ -239,3 +239,9 @@ async def test_reset_link_expires_after_30_minutes(accounts: Accounts) -> None:
     accounts.clock.offset = timedelta(minutes=31)
     _, errors = await accounts.run(RESET, t=token, p="a brand new passphrase")
     assert codes(errors) == ["INVALID_CODE"]
+
+
+async def test_api_keys_cannot_set_up_2fa(accounts: Accounts) -> None:
+    key = Identity(kind=CallerKind.API_KEY, role=Role.USER, user_id="u-1", api_key_id="k-1")
+    _, errors = await accounts.run(SETUP, key)
+    assert codes(errors) == ["FORBIDDEN"]
