@@ -7,6 +7,7 @@ reviews: `User.reviews` (signed in), so an entity fetch can be filtered away.
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from functools import cache
 from typing import Annotated
 
@@ -115,6 +116,24 @@ class Mutation:
 MUTATIONS: list[str] = []
 
 
+@strawberry.type(directives=[public()])
+class Tick:
+    n: int
+    secret: str | None = strawberry.field(default=SECRET, directives=[admin_only()])
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(directives=[public()])
+    async def ticks(self, count: int = 2) -> AsyncGenerator[Tick, None]:
+        for n in range(count):
+            yield Tick(n=n)
+
+    @strawberry.subscription(directives=[admin_only()])
+    async def admin_ticks(self) -> AsyncGenerator[int, None]:
+        yield 1
+
+
 @strawberry.type
 class Review:
     body: str = strawberry.field(directives=[public()])
@@ -140,7 +159,9 @@ class ReviewsQuery:
         return 1
 
 
-accounts_schema = MatewaySchema(query=Query, mutation=Mutation, types=[Book, Movie, User])
+accounts_schema = MatewaySchema(
+    query=Query, mutation=Mutation, subscription=Subscription, types=[Book, Movie, User]
+)
 reviews_schema = MatewaySchema(query=ReviewsQuery, types=[ReviewedUser])
 
 SCHEMAS = {"accounts": accounts_schema, "reviews": reviews_schema}

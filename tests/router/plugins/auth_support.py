@@ -12,6 +12,7 @@ import httpx
 from router.config import RouterConfig
 from router.http.runtime import build_router
 from router.http.subgraph_clients import AsgiTransport
+from router.subscriptions.sockets import AsgiConnector
 from router.transports import GraphQLResponse, SubgraphTransport
 from tests.router.plugins.auth_identity import HEADER
 from tests.router.plugins.auth_identity import PLUGIN as IDENTITY_PLUGIN
@@ -101,7 +102,10 @@ async def auth_router(
         "auth": settings or {},
     }
     config = RouterConfig(mode="development", plugins=plugins)
-    app = build_router(sdl or auth_supergraph(), config, recording_transports(chosen, calls))
+    # Subscriptions open in-process sockets straight to the apps (not recorded).
+    connectors = {name: AsgiConnector(app, "/graphql", 5.0) for name, app in chosen.items()}
+    transports = recording_transports(chosen, calls)
+    app = build_router(sdl or auth_supergraph(), config, transports, connectors)
     try:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://router") as client:

@@ -268,3 +268,39 @@ async def test_enabled_false_turns_the_plugin_off() -> None:
     async with auth_router({"enabled": False}) as router:
         body = await router.run("{ undecided }", ANON)
     assert body == {"data": {"undecided": f"undecided-{SECRET}"}}
+
+
+# --- subscriptions -------------------------------------------------------------------------
+
+SSE = {"accept": "text/event-stream"}
+
+
+def _events(text: str) -> list[Any]:
+    return [
+        json.loads(line.removeprefix("data:"))
+        for line in text.splitlines()
+        if line.startswith("data:") and line.strip() != "data:"
+    ]
+
+
+async def test_subscription_events_answer_refused_fields_null_with_errors(
+    router: AuthClient,
+) -> None:
+    query = "subscription { ticks(count: 2) { n secret } }"
+    response = await router.client.post(
+        "/graphql", json={"query": query}, headers={**SSE, "x-test-identity": USER}
+    )
+    events = _events(response.text)
+    assert [e["data"] for e in events] == [
+        {"ticks": {"n": 0, "secret": None}},
+        {"ticks": {"n": 1, "secret": None}},
+    ]
+    assert all(codes(e) == [(["ticks", "secret"], "FORBIDDEN")] for e in events)
+    assert SECRET not in response.text
+
+
+async def test_refused_subscription_is_never_opened(router: AuthClient) -> None:
+    response = await router.client.post(
+        "/graphql", json={"query": "subscription { adminTicks }"}, headers=SSE
+    )
+    assert codes(response.json()) == [(["adminTicks"], "UNAUTHENTICATED")]
