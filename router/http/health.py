@@ -13,16 +13,24 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from router.transports import SubgraphError, SubgraphTransport
+from shared.auth.internal import service_headers
 from shared.health import HealthCheck, HealthChecker
 
 _PROBE = "query HealthProbe { __typename }"
 
 
-async def probe(name: str, transport: SubgraphTransport, wait_seconds: float) -> dict[str, Any]:
+async def probe(
+    name: str,
+    transport: SubgraphTransport,
+    wait_seconds: float,
+    headers: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
     """The status of one subgraph: up, or down with the reason."""
     try:
         async with asyncio.timeout(wait_seconds):
-            result = await transport.execute(_PROBE, operation_name="HealthProbe")
+            result = await transport.execute(
+                _PROBE, operation_name="HealthProbe", headers=dict(headers or {})
+            )
     except TimeoutError:
         return {"status": "down", "error": f"no answer within {wait_seconds:g}s"}
     except SubgraphError as error:
@@ -53,9 +61,12 @@ async def check_health(
 ) -> tuple[int, dict[str, Any]]:
     """The HTTP status (200, or 503 when a subgraph or dependency is down) and the body."""
     names = list(transports)
+    # Subgraphs answer only the router's internal token: the probe carries the SERVICE one.
+    headers = service_headers()
     checker = HealthChecker("router", dependencies, timeout=wait_seconds)
     results, report = await asyncio.gather(
-        asyncio.gather(*(probe(n, transports[n], wait_seconds) for n in names)), checker.run()
+        asyncio.gather(*(probe(n, transports[n], wait_seconds, headers) for n in names)),
+        checker.run(),
     )
     subgraphs = dict(zip(names, results, strict=True))
     down = [name for name, result in subgraphs.items() if result["status"] != "up"]

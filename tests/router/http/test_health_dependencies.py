@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import sys
 import types
+from typing import Any
 
 import pytest
 
 from router.config import RouterConfig
-from router.http.health import load_dependency_checks
+from router.http.health import check_health, load_dependency_checks
+from shared.auth.internal import verify_internal_token
+from shared.auth.keys import TokenKeys
+from shared.identity import INTERNAL_TOKEN_HEADER, CallerKind
 from tests.router.http.fixtures import client_for, make_router
 
 
@@ -62,3 +66,37 @@ async def test_health_checks_load_from_factories_named_in_the_config(
 def test_a_health_check_factory_must_be_module_colon_function() -> None:
     with pytest.raises(ValueError, match="module:function"):
         load_dependency_checks(["shared.platform.health"])
+
+
+class _RecordingSubgraph:
+    """A transport that answers the probe and keeps the headers it was sent."""
+
+    def __init__(self) -> None:
+        self.headers: dict[str, str] = {}
+
+    async def execute(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        operation_name: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        self.headers = dict(headers or {})
+        return {"data": {"__typename": "Query"}}
+
+    async def aclose(self) -> None:
+        return None
+
+
+async def test_subgraph_probes_carry_the_service_internal_token(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    secret = "a-signing-key-for-this-test-only-0123456789"
+    monkeypatch.setenv("MATEWAY_SIGNING_KEY", secret)
+    subgraph = _RecordingSubgraph()
+    status, _ = await check_health({"core": subgraph}, 1.0)  # type: ignore[dict-item]
+    assert status == 200
+    identity, _ = verify_internal_token(
+        subgraph.headers[INTERNAL_TOKEN_HEADER], keys=TokenKeys.from_secret(secret)
+    )
+    assert identity.kind is CallerKind.SERVICE
