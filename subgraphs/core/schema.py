@@ -7,19 +7,27 @@ import strawberry
 from shared.apps.directives import public
 from shared.errors import MatewaySchema
 from subgraphs.core.api_key_types import api_keys_field
+from subgraphs.core.chats import queries as chat_queries
 from subgraphs.core.context import request_scope
 from subgraphs.core.mutations import (
+    cancel_reply,
     check_username_valid,
     confirm_2fa,
     create_api_key,
+    delete_chat,
+    delete_message,
     login,
     logout,
     refresh,
+    rename_chat,
     request_password_reset,
     resend_email_code,
     reset_password,
     revoke_api_key,
+    revoke_share,
+    send_message,
     setup_2fa,
+    share_chat,
     signup,
     verify_email_code,
 )
@@ -39,6 +47,10 @@ class Query:
         return await request_scope(info.context).service.invites().is_valid(token)
 
     check_username_valid = check_username_valid.field
+    chats = chat_queries.chats_field
+    chat = chat_queries.chat_field
+    chat_messages = chat_queries.chat_messages_field
+    shared_chat = chat_queries.shared_chat_field
     api_keys = api_keys_field
 
 
@@ -56,6 +68,13 @@ class Mutation:
     logout = logout.field
     request_password_reset = request_password_reset.field
     reset_password = reset_password.field
+    send_message = send_message.field
+    rename_chat = rename_chat.field
+    delete_message = delete_message.field
+    delete_chat = delete_chat.field
+    cancel_reply = cancel_reply.field
+    share_chat = share_chat.field
+    revoke_share = revoke_share.field
     create_api_key = create_api_key.field
     revoke_api_key = revoke_api_key.field
 

@@ -1,0 +1,194 @@
+"""ChatService: the chat operations of one signed-in owner, on ciphertext-only rows.
+
+Texts are encrypted before they reach Directus and decrypted only when a field asks for
+them (types.py), so one tampered message fails alone with DATA_INTEGRITY instead of taking
+the whole page down. Writes that re-encrypt a chat (rename, revoke) and sends to an existing
+chat hold the chat's Redis lock, so a rekey never misses a message written meanwhile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from redis.asyncio import Redis
+
+from shared.crypto import ChatCipher, ChatKeyManager
+from shared.directus.client import DirectusClient
+from subgraphs.core.accounts.locks import redis_lock
+from subgraphs.core.chats.ids import (
+    MAX_TITLE_CHARS,
+    check_id,
+    check_text,
+    decode_cursor,
+    derive_title,
+    new_id,
+    page_size,
+    seq_of,
+)
+from subgraphs.core.chats.store import SHREDDED, ChatStore, Row, not_found
+
+MESSAGE_FIELDS_FOR_SEND = ["id", "wrapped_key"]
+BUILTIN_PREFIX = "builtin-"
+
+
+@dataclass(frozen=True)
+class OpenChat:
+    """A chat row with its cipher (the key unwrapped, cached briefly)."""
+
+    row: Row
+    cipher: ChatCipher
+
+    @property
+    def id(self) -> str:
+        """The chat's id."""
+        return str(self.row["id"])
+
+
+@dataclass(frozen=True)
+class Page:
+    """Rows of one page and whether more follow."""
+
+    items: list[Any]
+    has_next: bool
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What sendMessage answers."""
+
+    chat_id: str
+    message_id: str
+    created_chat: bool
+
+
+class ChatService:
+    """Chat operations for `owner`; every chat is read through the owner filter."""
+
+    def __init__(
+        self, owner: str, client: DirectusClient, keys: ChatKeyManager, redis: Redis
+    ) -> None:
+        self.owner = owner
+        self.store = ChatStore(client)
+        self.keys = keys
+        self.redis = redis
+        self._client = client
+
+    async def open(self, chat_id: str, fields: list[str] | None = None) -> OpenChat:
+        """The owner's chat with its cipher; NOT_FOUND for unknown or foreign chats."""
+        row = await self.store.owned_chat(self.owner, check_id(chat_id, "chatId"), fields)
+        return OpenChat(row, await self.keys.cipher(str(row["id"]), str(row["wrapped_key"])))
+
+    async def send_message(self, chat_id: str | None, text: str, mate_id: str | None) -> Sent:
+        """Store the user's message (encrypted), creating the chat when `chat_id` is None."""
+        check_text(text)
+        if chat_id is None:
+            return await self._first_message(text, mate_id)
+        async with self.chat_lock(check_id(chat_id, "chatId")):
+            chat = await self.open(chat_id, MESSAGE_FIELDS_FOR_SEND)
+            message_id = await self._store_message(chat.id, chat.cipher, text)
+        return Sent(chat.id, message_id, created_chat=False)
+
+    async def _first_message(self, text: str, mate_id: str | None) -> Sent:
+        chat_id = new_id()
+        new = await self.keys.create_chat_key(chat_id)
+        row: Row = {
+            "id": chat_id,
+            "seq": seq_of(chat_id),
+            "owner": self.owner,
+            "wrapped_key": new.stored,
+            "title_ciphertext": new.cipher.encrypt_title(derive_title(text)),
+            **await self._mate_columns(mate_id),
+        }
+        await self.store.create_chat(row)
+        message_id = await self._store_message(chat_id, new.cipher, text)
+        return Sent(chat_id, message_id, created_chat=True)
+
+    async def _store_message(self, chat_id: str, cipher: ChatCipher, text: str) -> str:
+        message_id = new_id()
+        body = cipher.encrypt_message(message_id, text)
+        await self.store.create_message(
+            {
+                "id": message_id,
+                "seq": seq_of(message_id),
+                "chat": chat_id,
+                "role": "user",
+                "body_ciphertext": body,
+            }
+        )
+        return message_id
+
+    async def _mate_columns(self, mate_id: str | None) -> Row:
+        """The chat's mate: a built-in id, or one of the owner's mates (else NOT_FOUND)."""
+        if mate_id is None:
+            return {}
+        if mate_id.startswith(BUILTIN_PREFIX):
+            from subgraphs.mates.service import builtin_mates_by_id
+
+            if mate_id not in builtin_mates_by_id():
+                raise not_found("mate")
+            return {"builtin_mate": mate_id}
+        rows = await self._client.read_items(
+            "mates",
+            filter={"id": {"_eq": check_id(mate_id, "mateId")}, "owner": {"_eq": self.owner}},
+            fields=["id"],
+            limit=1,
+        )
+        if not rows:
+            raise not_found("mate")
+        return {"mate": rows[0]["id"]}
+
+    async def chats(self, first: int | None, after: str | None) -> Page:
+        """The owner's chats, newest first."""
+        size = page_size(first)
+        rows = await self.store.list_chats(self.owner, decode_cursor(after), size + 1)
+        chats = [
+            OpenChat(row, await self.keys.cipher(str(row["id"]), str(row["wrapped_key"])))
+            for row in rows[:size]
+        ]
+        return Page(chats, has_next=len(rows) > size)
+
+    async def messages(self, chat_id: str, first: int | None, after: str | None) -> Page:
+        """The chat's messages, newest first, with the chat's cipher for decrypting them."""
+        size = page_size(first)
+        before = decode_cursor(after)
+        chat = await self.open(chat_id, MESSAGE_FIELDS_FOR_SEND)
+        rows = await self.store.list_messages(chat.id, before, size + 1)
+        return Page([(row, chat.cipher) for row in rows[:size]], has_next=len(rows) > size)
+
+    async def rename(self, chat_id: str, title: str) -> OpenChat:
+        """Give the chat a new title (encrypted)."""
+        title = check_text(title, "title", MAX_TITLE_CHARS).strip()
+        async with self.chat_lock(check_id(chat_id, "chatId")):
+            chat = await self.open(chat_id)
+            ciphertext = chat.cipher.encrypt_title(title)
+            await self.store.update_chat(chat.id, {"title_ciphertext": ciphertext})
+        return OpenChat({**chat.row, "title_ciphertext": ciphertext}, chat.cipher)
+
+    async def delete_message(self, chat_id: str, message_id: str) -> None:
+        """Delete one message of the owner's chat."""
+        message_id = check_id(message_id, "messageId")
+        chat = await self.store.owned_chat(self.owner, check_id(chat_id, "chatId"), ["id"])
+        await self.store.message_in_chat(str(chat["id"]), message_id)
+        await self.store.delete_message(message_id)
+
+    async def delete_chat(self, chat_id: str) -> None:
+        """Crypto-shred the chat: overwrite its wrapped key, forget it, then delete the rows.
+
+        The overwrite comes first so that a failure between the steps leaves a chat whose
+        texts are already unreadable rather than texts whose key survived.
+        """
+        chat = await self.store.owned_chat(self.owner, check_id(chat_id, "chatId"), ["id"])
+        await self.store.update_chat(
+            str(chat["id"]), {"wrapped_key": SHREDDED, "title_ciphertext": None}
+        )
+        self.keys.destroy(str(chat["id"]))
+        await self.store.delete_chat(str(chat["id"]))
+
+    @asynccontextmanager
+    async def chat_lock(self, chat_id: str) -> AsyncIterator[None]:
+        """The chat's lock (re-encryption against concurrent writes)."""
+        async with redis_lock(self.redis, f"chat:{chat_id}", hold_seconds=30):
+            yield
