@@ -25,6 +25,8 @@ from subgraphs.core.invites import parse_time
 SESSIONS = "sessions"
 TOKEN_PREFIX = "mwr_"
 PRESENTED = "mateway:core:refresh-presented"
+# Set when a family ends, so a row a concurrent refresh adds afterwards is dead too.
+FAMILY_REVOKED = "mateway:core:family-revoked"
 MAX_TOKEN_INPUT = 128
 
 
@@ -112,7 +114,9 @@ class SessionStore:
         )
         if not first or row.get("rotated_at"):
             raise RefreshReused(str(row["family_id"]))
-        if row.get("revoked_at"):
+        if row.get("revoked_at") or await self._redis.exists(
+            f"{FAMILY_REVOKED}:{row['family_id']}"
+        ):
             raise unauthenticated("revoked")
         expires = parse_time(row.get("expires_at"))
         if expires is None or expires <= now:
@@ -130,14 +134,23 @@ class SessionStore:
 
     async def _revoke(self, filter: dict[str, object]) -> None:
         rows = await self._client.read_items(
-            SESSIONS, filter={**filter, "revoked_at": {"_null": True}}, fields=["id"], limit=-1
+            SESSIONS,
+            filter={**filter, "revoked_at": {"_null": True}},
+            fields=["id", "family_id"],
+            limit=-1,
         )
+        ttl = int(self._lifetime.total_seconds()) + 60
+        # Marked first: a refresh racing with this cannot add a live row to these families.
+        for family_id in {str(row["family_id"]) for row in rows}:
+            await self._redis.set(f"{FAMILY_REVOKED}:{family_id}", "1", ex=ttl)
         stamp = {"revoked_at": self._clock().isoformat()}
         for row in rows:
             await self._client.update_item(SESSIONS, row["id"], stamp)
 
     async def revoke_family(self, family_id: str) -> None:
         """End a session: every refresh token of the family stops working."""
+        ttl = int(self._lifetime.total_seconds()) + 60
+        await self._redis.set(f"{FAMILY_REVOKED}:{family_id}", "1", ex=ttl)
         await self._revoke({"family_id": {"_eq": family_id}})
 
     async def revoke_user(self, user_id: str) -> None:

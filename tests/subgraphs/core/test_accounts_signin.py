@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pyotp
 
@@ -245,3 +247,23 @@ async def test_api_keys_cannot_set_up_2fa(accounts: Accounts) -> None:
     key = Identity(kind=CallerKind.API_KEY, role=Role.USER, user_id="u-1", api_key_id="k-1")
     _, errors = await accounts.run(SETUP, key)
     assert codes(errors) == ["FORBIDDEN"]
+
+
+async def test_two_concurrent_refreshes_with_one_token_end_the_session(accounts: Accounts) -> None:
+    person = await verified_person(accounts)
+    data, _ = await login(accounts, person.username)
+    token = data["login"]["refreshToken"]
+    results = await asyncio.gather(accounts.run(REFRESH, t=token), accounts.run(REFRESH, t=token))
+    outcomes = sorted(bool(errors) for _, errors in results)
+    assert outcomes == [False, True]
+    [winner] = [data for data, errors in results if not errors]
+    _, errors = await accounts.run(REFRESH, t=winner["refresh"]["refreshToken"])
+    assert codes(errors) == ["UNAUTHENTICATED"]
+
+
+async def test_expired_refresh_token_is_rejected(accounts: Accounts) -> None:
+    person = await verified_person(accounts)
+    data, _ = await login(accounts, person.username)
+    accounts.clock.offset = timedelta(days=31)
+    _, errors = await accounts.run(REFRESH, t=data["login"]["refreshToken"])
+    assert errors[0]["extensions"]["reason"] == "expired"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from tests.shared.conftest import valkey
@@ -187,3 +188,15 @@ async def test_resent_code_replaces_the_old_one_at_most_once_a_minute(accounts: 
     assert errors == []
     data, _ = await accounts.run(resend, email="nobody-at-all@example.com")
     assert data == {"resendEmailCode": True}
+
+
+async def test_a_single_use_invite_makes_one_account_under_concurrent_signups(
+    accounts: Accounts,
+) -> None:
+    invite = await accounts.invite()
+    results = await asyncio.gather(*(sign_up(accounts, inviteCode=invite) for _ in range(3)))
+    assert sorted(codes(errors) for _, errors in results) == [
+        [],
+        ["BAD_USER_INPUT"],
+        ["BAD_USER_INPUT"],
+    ]
