@@ -6,6 +6,7 @@ import json
 
 import httpx
 
+from shared.directus.runtime import DirectusServer
 from subgraphs.mates.app import bundle
 from tests.support.identity import internal_headers
 from tests.support.servers import python_module_process
@@ -17,9 +18,14 @@ def test_mates_app_is_built_by_the_kit_without_skills() -> None:
     assert bundle.package == "subgraphs.mates"
 
 
-def test_python_m_subgraphs_mates_serves_graphql_health_and_metrics() -> None:
+def test_python_m_subgraphs_mates_serves_graphql_health_and_metrics(
+    platform_directus: DirectusServer,
+) -> None:
     process = python_module_process("mates-alone", "subgraphs.mates")
     process.env["MATEWAY_LOG_LEVEL"] = "INFO"
+    # Healthy only with its Directus.
+    process.env["MATEWAY_DIRECTUS_URL"] = platform_directus.url
+    process.env["MATEWAY_DIRECTUS_TOKEN"] = platform_directus.platform_token
     process.start(timeout=30, ready_path="/health")
     try:
         health = httpx.get(f"{process.url}/health", timeout=5)
