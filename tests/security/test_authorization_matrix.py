@@ -88,6 +88,15 @@ PUBLIC_FIELDS = frozenset(
         "Mate.allowedApps",
         "Mate.avatarColour",
         "Mate.builtin",
+        # A chat read through its share link: the token finds the chat, the caller's own key
+        # (from the link's fragment) decrypts it; nothing else of anyone is reachable.
+        "Query.sharedChat",
+        "SharedChat.title",
+        "SharedChat.messages",
+        "SharedMessage.id",
+        "SharedMessage.role",
+        "SharedMessage.text",
+        "SharedMessage.createdAt",
     }
 )
 
@@ -95,6 +104,7 @@ PUBLIC_FIELDS = frozenset(
 ARGUMENTS: dict[str, dict[str, Any]] = {
     "Query.checkInviteTokenValid": {"token": "not-an-invite-code"},
     "Query.builtinMate": {"id": next(iter(builtin_mates_by_id()))},
+    "Query.sharedChat": {"token": "not-a-share-token", "key": "not-a-key"},
 }
 
 # Fields whose value belongs to one user: field -> the argument naming a resource of
@@ -113,6 +123,17 @@ OWNED_RESOURCES: dict[str, dict[str, Any]] = {
     "Mutation.removeChatFromCollection": {"collectionId": "collection", "chatId": "chat"},
     "User.mates": {"id": "user"},
     "User.collections": {"id": "user"},
+    # core chats; the NOT_FOUND answers to another user (and equal answers for unknown ids)
+    # are checked on a real Directus in tests/subgraphs/core/test_chats_protection.py.
+    "Query.chat": {"id": "chat"},
+    "Query.chatMessages": {"chatId": "chat"},
+    "Mutation.sendMessage": {"input.chatId": "chat"},
+    "Mutation.renameChat": {"chatId": "chat"},
+    "Mutation.deleteMessage": {"chatId": "chat", "messageId": "message"},
+    "Mutation.deleteChat": {"chatId": "chat"},
+    "Mutation.cancelReply": {"chatId": "chat", "messageId": "message"},
+    "Mutation.shareChat": {"chatId": "chat"},
+    "Mutation.revokeShare": {"chatId": "chat"},
 }
 
 AUTH_CODES = {"UNAUTHENTICATED", "FORBIDDEN"}
