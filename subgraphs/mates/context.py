@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from aiodataloader import DataLoader
 
+from shared.directus.client import Item
 from shared.errors import ErrorCode, MatewayError
 from shared.identity import Identity
 from subgraphs.mates.collection_store import CollectionStore, chat_ids_by_collection
@@ -29,6 +30,7 @@ class RequestScope:
     runtime: MatesRuntime
     identity: Identity
     _chat_ids: DataLoader[str, list[str]] | None = field(default=None, init=False)
+    _mate_rows: DataLoader[str, Item | None] | None = field(default=None, init=False)
 
     @property
     def owner_id(self) -> str:
@@ -64,6 +66,19 @@ class RequestScope:
 
             self._chat_ids = DataLoader(batch, get_cache_key=str)
         return self._chat_ids
+
+    @property
+    def mate_rows(self) -> DataLoader[str, Item | None]:
+        """The caller's stored mates by id (others' load as None), batched per response."""
+        if self._mate_rows is None:
+            store = self.mates()
+
+            async def batch(keys: list[str]) -> list[Item | None]:
+                found = await store.find(keys)
+                return [found.get(key) for key in keys]
+
+            self._mate_rows = DataLoader(batch, get_cache_key=str)
+        return self._mate_rows
 
 
 def request_scope(context: Any) -> RequestScope:

@@ -77,7 +77,7 @@ class MateStore:
 
     async def find(self, mate_ids: list[str]) -> dict[str, Item]:
         """The caller's mates among `mate_ids`, by id (others' and unknown ones left out)."""
-        wanted = [uid for uid in (parse_uuid(i) for i in mate_ids) if uid]
+        wanted = list(dict.fromkeys(uid for uid in map(parse_uuid, mate_ids) if uid))
         if not wanted:
             return {}
         ownership = {"_and": [{"id": {"_in": wanted}}, {"owner": {"_eq": self.owner_id}}]}

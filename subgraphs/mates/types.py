@@ -73,7 +73,7 @@ class Mate:
         scope = request_scope(info.context)
         if not scope.identity.is_authenticated or not scope.identity.user_id:
             return None
-        row = (await scope.mates().find([str(id)])).get(str(id))
+        row = await scope.mate_rows.load(str(id))
         return cls.from_row(row) if row else None
 
 
