@@ -40,12 +40,13 @@ async def login(
         else service.hashed("login", request.username_or_email.strip().lower())
     )
     subject = Subject("login", account, ip)
-    await service.throttle.check(subject)
+    await service.throttle.attempt(subject)
     stored = str(user["password_hash"]) if user and user.get("password_hash") else None
     right = await verify_password(stored, request.password)
     if user is None or not right or user.get("status") != "active":
         await service.throttle.failed(subject)
         raise MatewayError(ErrorCode.UNAUTHENTICATED, WRONG, reason="wrong_credentials")
+    await service.throttle.succeeded(subject)
     if not user.get("email_verified_at"):
         raise MatewayError(
             ErrorCode.UNAUTHENTICATED,
@@ -54,7 +55,6 @@ async def login(
         )
     if user.get("totp_enabled"):
         await second_factor(service, user, request.totp_code, request.backup_code, ip)
-    await service.throttle.succeeded(subject)
     return await service.start_session(user, ip, agent)
 
 

@@ -57,6 +57,7 @@ async def _check_input(service: AccountService, request: SignupRequest) -> None:
         problems.append(("username", name_problem))
     problems += [("password", p) for p in password_problems(request.password, request.username)]
     if await service.users.by_email(request.email) is not None:
+        await service.throttle.attempt(subject)  # counted only when an answer names an email
         await service.throttle.failed(subject)
         problems.append(("email", "An account with this email already exists"))
     if problems:

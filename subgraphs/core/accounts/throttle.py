@@ -1,7 +1,8 @@
 """Attempt throttling in Redis: failures per account and per IP, then a lockout.
 
-Each failure increments `fail:<scope>:<subject>` (expiring after the window); reaching the
-scope's limit sets `lock:<scope>:<subject>` for the lockout time. While either the account
+Each attempt increments `fail:<scope>:<subject>` (expiring after the window) before it is
+judged, and a success takes it back; reaching the scope's limit sets
+`lock:<scope>:<subject>` for the lockout time. While either the account
 or the IP is locked, attempts answer TOO_MANY_ATTEMPTS with `retryAfter` in seconds, before
 any password is checked. A success clears the account's counter (not the IP's: one good
 password must not wipe an IP's record of guessing at other accounts).
@@ -48,26 +49,42 @@ class Throttle:
             if ttl > 0:
                 raise too_many_attempts(ttl)
 
-    async def failed(self, subject: Subject) -> None:
-        """Count a failure; lock the account or IP that reached its limit."""
-        window, lockout = self._settings.window_seconds, self._settings.lockout_seconds
-        locked_for = 0
+    async def attempt(self, subject: Subject) -> None:
+        """Check the locks and count this attempt before it is judged.
+
+        Counting first bounds parallel guessing: a burst of simultaneous attempts cannot
+        all pass the check before the first failure is recorded. A success gives it back.
+        """
+        await self.check(subject)
+        window = self._settings.window_seconds
         for scope, limit in self._scopes(subject):
             counter = f"{PREFIX}:fail:{scope}"
             async with self._redis.pipeline(transaction=True) as pipe:
                 pipe.incr(counter)
                 pipe.expire(counter, window, nx=True)
                 count = int((await pipe.execute())[0])
+            if count > limit:
+                raise await self._lock(scope)
+
+    async def _lock(self, scope: str) -> Exception:
+        lockout = self._settings.lockout_seconds
+        await self._redis.set(f"{PREFIX}:lock:{scope}", "1", ex=lockout)
+        await self._redis.delete(f"{PREFIX}:fail:{scope}")
+        return too_many_attempts(lockout)
+
+    async def failed(self, subject: Subject) -> None:
+        """The counted attempt failed: lock the account or IP that reached its limit."""
+        for scope, limit in self._scopes(subject):
+            count = int(await self._redis.get(f"{PREFIX}:fail:{scope}") or 0)
             if count >= limit:
-                await self._redis.set(f"{PREFIX}:lock:{scope}", "1", ex=lockout)
-                await self._redis.delete(counter)
-                locked_for = lockout
-        if locked_for:
-            raise too_many_attempts(locked_for)
+                raise await self._lock(scope)
 
     async def succeeded(self, subject: Subject) -> None:
-        """Forget the account's failures after a successful attempt."""
+        """The counted attempt succeeded: forget the account's failures, give the IP its
+        attempt back (one good password must not wipe an IP's record of other guesses)."""
         await self._redis.delete(f"{PREFIX}:fail:{subject.action}:account:{subject.account}")
+        if subject.ip:
+            await self._redis.decr(f"{PREFIX}:fail:{subject.action}:ip:{subject.ip}")
 
 
 def too_many_attempts(retry_after: int) -> MatewayError:

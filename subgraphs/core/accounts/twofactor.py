@@ -58,7 +58,7 @@ async def confirm(service: AccountService, user_id: str, code: str, ip: str | No
     if user.get("totp_enabled") or not pending:
         raise MatewayError(ErrorCode.CONFLICT, "Start with setup2fa")
     subject = Subject("2fa", user_id, ip)
-    await service.throttle.check(subject)
+    await service.throttle.attempt(subject)
     secret = service.sealer().open(str(pending), user_id)
     if not await _totp_matches(service, user_id, secret, code):
         await service.throttle.failed(subject)
@@ -108,7 +108,7 @@ async def second_factor(
             reason="second_factor_required",
         )
     subject = Subject("2fa", user_id, ip)
-    await service.throttle.check(subject)
+    await service.throttle.attempt(subject)
     if totp_code:
         secret = service.sealer().open(str(user.get("totp_secret_ciphertext") or ""), user_id)
         ok = await _totp_matches(service, user_id, secret, totp_code)

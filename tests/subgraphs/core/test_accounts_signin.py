@@ -267,3 +267,14 @@ async def test_expired_refresh_token_is_rejected(accounts: Accounts) -> None:
     accounts.clock.offset = timedelta(days=31)
     _, errors = await accounts.run(REFRESH, t=data["login"]["refreshToken"])
     assert errors[0]["extensions"]["reason"] == "expired"
+
+
+async def test_a_burst_of_parallel_guesses_gets_no_more_tries_than_the_limit(
+    accounts: Accounts,
+) -> None:
+    person = await verified_person(accounts)
+    guesses = (login(accounts, person.username, f"wrong password {n:03d}") for n in range(8))
+    results = await asyncio.gather(*guesses)
+    answered = [codes(errors)[0] for _, errors in results]
+    assert answered.count("UNAUTHENTICATED") <= 3
+    assert answered.count("TOO_MANY_ATTEMPTS") >= 5
