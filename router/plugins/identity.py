@@ -151,6 +151,11 @@ class IdentityEdge:
             raise TokenError("revoked", "The session has ended; sign in again")
         return identity
 
+    async def renew_for_subscriptions(self, ctx: RequestContext) -> None:
+        """The PLAN_READY hook: a subscription's internal token is renewed for its lifetime."""
+        if ctx.prepared is not None and ctx.prepared.kind == "subscription":
+            ctx.subgraph_headers = LiveHeaders(ctx.subgraph_headers, self.minter, ctx.identity)
+
     async def aclose(self) -> None:
         """Stops the revocation feed and waits for pending last-used writes."""
         if self.feed is not None:
@@ -181,6 +186,27 @@ def unauthenticated(message: str, reason: str) -> RequestError:
     )
     error.errors[0].setdefault("extensions", {})["reason"] = reason
     return error
+
+
+class LiveHeaders(dict[str, str]):
+    """Subgraph headers of a subscription: the internal token is renewed when read.
+
+    A subscription outlives a 60 s internal token, and the entity fetches of each event
+    read the headers again (``items()``); the minter hands out its cached token for the
+    identity, replacing it shortly before it expires.
+    """
+
+    def __init__(
+        self, headers: dict[str, str], minter: InternalTokenMinter, identity: Identity
+    ) -> None:
+        super().__init__(headers)
+        self._minter = minter
+        self._identity = identity
+
+    def items(self) -> Any:
+        """The headers, with a valid internal token."""
+        self[INTERNAL_TOKEN_HEADER] = self._minter.token_for(self._identity)
+        return super().items()
 
 
 _EDGES: weakref.WeakKeyDictionary[Pipeline, IdentityEdge] = weakref.WeakKeyDictionary()
@@ -216,3 +242,4 @@ def install(pipeline: Pipeline, settings: dict[str, Any]) -> None:
     edge = build_edge(config)
     _EDGES[pipeline] = edge
     pipeline.hook(Stage.ROUTER_REQUEST, edge.identify)
+    pipeline.hook(Stage.PLAN_READY, edge.renew_for_subscriptions)
