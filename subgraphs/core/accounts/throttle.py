@@ -1,11 +1,11 @@
 """Attempt throttling in Redis: failures per account and per IP, then a lockout.
 
 Each attempt increments `fail:<scope>:<subject>` (expiring after the window) before it is
-judged, and a success takes it back; reaching the scope's limit sets
-`lock:<scope>:<subject>` for the lockout time. While either the account
-or the IP is locked, attempts answer TOO_MANY_ATTEMPTS with `retryAfter` in seconds, before
-any password is checked. A success clears the account's counter (not the IP's: one good
-password must not wipe an IP's record of guessing at other accounts).
+judged; reaching the scope's limit sets `lock:<scope>:<subject>` for the lockout time.
+While the account or the IP is locked, attempts answer TOO_MANY_ATTEMPTS with
+`retryAfter` in seconds before any password is checked. A success clears the account's
+counter but only gives the IP back its one attempt: one good password must not wipe an
+IP's record of guessing at other accounts.
 """
 
 from __future__ import annotations
