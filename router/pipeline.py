@@ -251,6 +251,8 @@ class Pipeline:
         # Parse-time limit (graphql-core aborts before building the AST); set by plugins.limits.
         self.max_tokens: int | None = None
         self.http_filters: list[HttpFilter] = []
+        # Plugins' start-up work (e.g. loading revocations), run when the router starts.
+        self.on_startup: list[Callable[[], Awaitable[None]]] = []
         # The router's Prometheus registry (a CollectorRegistry), for plugins' own series.
         self.metrics_registry: Any = None
         # Plugins' clean-up (closing their Redis clients), run when the router shuts down.

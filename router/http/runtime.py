@@ -101,4 +101,6 @@ def build_router(
         for lifespan in reversed(lifespans):
             await lifespan.shutdown()
 
-    return RouterApp(pipeline, engine, config, metrics, chosen, [start_subgraphs], [stop_subgraphs])
+    # Plugins start after the in-process subgraphs; their shutdown is RouterApp.aclose's.
+    startup = [start_subgraphs, *pipeline.on_startup]
+    return RouterApp(pipeline, engine, config, metrics, chosen, startup, [stop_subgraphs])

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -113,6 +114,8 @@ class IdentityEdge:
         self.wait_seconds = wait_seconds
         self._feed_started = False
         self._start_lock = asyncio.Lock()
+        # Clients to close at shutdown (Redis, Directus); added by build_edge.
+        self.closers: list[Callable[[], Awaitable[None]]] = []
 
     def _on_revocation(self, entry: str) -> None:
         self.lookup.invalidate(entry)
@@ -160,7 +163,10 @@ class IdentityEdge:
         """Stops the revocation feed and waits for pending last-used writes."""
         if self.feed is not None:
             await self.feed.stop()
+            self._feed_started = False
         await self.lookup.drain()
+        for close in self.closers:
+            await close()
 
 
 def bearer_token(ctx: RequestContext) -> str | None:
@@ -231,7 +237,11 @@ def build_edge(config: IdentitySettings, service: ServiceSettings | None = None)
         touch_interval=config.api_key_touch_interval_seconds,
     )
     redis = create_redis(config.redis_url or service.redis_url) if config.revocation_feed else None
-    return IdentityEdge(keys, lookup, redis, config.revocation_wait_seconds)
+    edge = IdentityEdge(keys, lookup, redis, config.revocation_wait_seconds)
+    edge.closers.append(directus.aclose)
+    if redis is not None:
+        edge.closers.append(redis.aclose)
+    return edge
 
 
 def install(pipeline: Pipeline, settings: dict[str, Any]) -> None:
@@ -243,3 +253,6 @@ def install(pipeline: Pipeline, settings: dict[str, Any]) -> None:
     _EDGES[pipeline] = edge
     pipeline.hook(Stage.ROUTER_REQUEST, edge.identify)
     pipeline.hook(Stage.PLAN_READY, edge.renew_for_subscriptions)
+    # Revocations are loaded when the router starts (and on first use where no lifespan runs).
+    pipeline.on_startup.append(edge.start)
+    pipeline.on_shutdown.append(edge.aclose)

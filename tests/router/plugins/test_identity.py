@@ -11,13 +11,15 @@ import jwt
 import pytest
 from websockets.asyncio.client import connect
 
+from router.config import RouterConfig
+from router.http.runtime import build_router
 from shared.auth import issue_access_token
 from shared.auth.internal import InternalTokenMinter
 from shared.auth.revocation import revoke_session, revoke_user
 from shared.identity import INTERNAL_TOKEN_HEADER, CallerKind, Identity, Role
 from shared.redis import create_redis
 from tests.router.plugins.identity_fixtures.whoami.app import app as whoami_app
-from tests.router.plugins.identity_support import claims_of, identity_router, whoami
+from tests.router.plugins.identity_support import claims_of, compose_apps, identity_router, whoami
 from tests.shared.conftest import ValkeyServer
 from tests.support.identity import internal_headers, signing_keys, user_identity
 
@@ -159,16 +161,18 @@ async def test_subscription_carries_the_identity_from_connection_init(
     edge_valkey: ValkeyServer, serve_asgi: object
 ) -> None:
     frank = user_identity("frank")
-    async with identity_router(APPS, _config(edge_valkey)) as (router, _edge, _client):
-        server = serve_asgi(router)  # type: ignore[operator]
-        url = server.url.replace("http", "ws") + "/graphql"
-        async with asyncio.timeout(10), connect(url, subprotocols=["graphql-transport-ws"]) as ws:
-            init = {"authorization": f"Bearer {_token(frank)}"}
-            await ws.send(json.dumps({"type": "connection_init", "payload": init}))
-            assert json.loads(await ws.recv())["type"] == "connection_ack"
-            query = "subscription { callerEvents }"
-            await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
-            message = json.loads(await ws.recv())
+    sdl, transports = await compose_apps(APPS)
+    config = RouterConfig(mode="development", plugins={"identity": _config(edge_valkey)})
+    # uvicorn runs the router's lifespan (revocation feed start and stop) in its own loop.
+    server = serve_asgi(build_router(sdl, config, transports))  # type: ignore[operator]
+    url = server.url.replace("http", "ws") + "/graphql"
+    async with asyncio.timeout(10), connect(url, subprotocols=["graphql-transport-ws"]) as ws:
+        init = {"authorization": f"Bearer {_token(frank)}"}
+        await ws.send(json.dumps({"type": "connection_init", "payload": init}))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        query = "subscription { callerEvents }"
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
+        message = json.loads(await ws.recv())
     assert message["type"] == "next", message
     assert json.loads(message["payload"]["data"]["callerEvents"])["sub"] == "frank"
 
