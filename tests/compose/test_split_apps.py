@@ -45,6 +45,8 @@ def _start(args: list[str], port: int, tmp_path: Path, name: str) -> subprocess.
     log = (tmp_path / f"{name}.log").open("wb")
     env = {k: v for k, v in os.environ.items() if not k.startswith("MATEWAY_")}
     env.update(MATEWAY_ENVIRONMENT="production", MATEWAY_LOG_LEVEL="INFO")  # as in compose
+    # compose/.env gives every service the platform's signing key (identity tokens).
+    env["MATEWAY_SIGNING_KEY"] = os.environ["MATEWAY_SIGNING_KEY"]
     process = subprocess.Popen(args, cwd=ROOT, stdout=log, stderr=log, env=env)
     try:
         wait_for_port(port, timeout=60, process=process)
