@@ -44,8 +44,12 @@ class RevocationList:
             self._sessions[rest] = time.time() + RETENTION_SECONDS
         elif kind == "user" and rest:
             user_id, _, cutoff = rest.rpartition("@")
+            try:
+                at = float(cutoff)
+            except ValueError:
+                return  # not written by revoke_user: ignored rather than ending the feed
             if user_id:
-                self._users[user_id] = max(self._users.get(user_id, 0.0), float(cutoff or 0))
+                self._users[user_id] = max(self._users.get(user_id, 0.0), at)
         for listener in self.listeners:
             listener(entry)
 

@@ -102,3 +102,10 @@ async def test_feed_survives_redis_restart(valkey_factory: object) -> None:
     finally:
         await feed.stop()
         await client.aclose()
+
+
+def test_malformed_entries_are_ignored() -> None:
+    revocations = RevocationList()
+    for entry in ("user:alice@soon", "user:", "session:", "nonsense", "apikey:k1"):
+        revocations.apply(entry)
+    assert not revocations.is_revoked(ALICE, time.time())
