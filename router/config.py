@@ -56,7 +56,10 @@ class RouterConfig(BaseSettings):
     )
 
     mode: Mode = "production"
-    graphiql: bool = True
+    graphiql: bool | None = Field(
+        default=None,
+        description="serve GraphiQL at GET /graphql; default: in development mode only",
+    )
     default_subgraph_timeout_seconds: float = Field(default=30.0, gt=0)
     subgraphs: dict[str, SubgraphSettings] = Field(default_factory=dict)
     health_timeout_seconds: float = Field(default=2.0, gt=0)
@@ -78,6 +81,11 @@ class RouterConfig(BaseSettings):
         """True in development mode (query plans on request, unmasked errors)."""
         return self.mode == "development"
 
+    @property
+    def graphiql_enabled(self) -> bool:
+        """GraphiQL is served when asked for, or by default in development mode."""
+        return self.development if self.graphiql is None else self.graphiql
+
     def plugin_sections(self) -> dict[str, dict[str, Any]]:
         """The plugins to install, in order: ``identity`` first, ``auth`` last, both on
         unless disabled.
@@ -86,7 +94,13 @@ class RouterConfig(BaseSettings):
         adds, and later plugins (authorization, rate limits) need ``ctx.identity``. ``auth``
         walks whole operations, so it comes after the limits that reject oversized ones.
         """
-        sections = {"identity": self.plugins.get("identity") or {}, **self.plugins}
+        # The introspection switch is always installed so production refuses introspection
+        # unless a deployment enables it on purpose.
+        sections = {
+            "identity": self.plugins.get("identity") or {},
+            "introspection": self.plugins.get("introspection") or {},
+            **self.plugins,
+        }
         sections.pop("auth", None)
         return {**sections, "auth": self.plugins.get("auth") or {}}
 

@@ -115,7 +115,7 @@ class RouterApp:
         elif path == "/metrics":
             exposition = self.metrics.exposition()
             await _send(send, 200, exposition, CONTENT_TYPE_LATEST.encode())
-        elif path.startswith(graphiql.ASSET_PREFIX) and self.config.graphiql:
+        elif path.startswith(graphiql.ASSET_PREFIX) and self.config.graphiql_enabled:
             found = graphiql.asset(path.removeprefix(graphiql.ASSET_PREFIX))
             if found is None:
                 await _send_json(send, 404, _errors("Not found"))
@@ -130,7 +130,7 @@ class RouterApp:
         headers = _headers(scope)
         media = negotiate(headers.get("accept"))
         if media == HTML:
-            if self.config.graphiql and scope["method"] == "GET":
+            if self.config.graphiql_enabled and scope["method"] == "GET":
                 await _send(send, 200, graphiql.GRAPHIQL_HTML, b"text/html; charset=utf-8")
                 return
             media = JSON

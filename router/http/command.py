@@ -25,7 +25,7 @@ def run_serve(args: argparse.Namespace) -> int:
     except (OSError, ValueError, CompositionError) as error:
         print(f"router: {error}", file=sys.stderr)
         return 1
-    graphiql = " (GraphiQL in a browser)" if app.config.graphiql else ""
+    graphiql = " (GraphiQL in a browser)" if app.config.graphiql_enabled else ""
     print(f"router: serving http://{args.host}:{args.port}/graphql{graphiql}", file=sys.stderr)
     uvicorn.run(
         app,

@@ -108,4 +108,8 @@ def environment(name: str, settings: PlatformSettings, paths: StackPaths) -> dic
         env["MATEWAY_DIRECTUS_TOKEN"] = token
     if name == "router":
         env["MATEWAY_ROUTER_HEALTH_CHECKS"] = ROUTER_HEALTH_CHECKS
+        # A local install is where people explore the API: GraphiQL needs introspection.
+        # Production routers (compose) refuse both unless their config enables them.
+        env.setdefault("MATEWAY_ROUTER_GRAPHIQL", "true")
+        env.setdefault("MATEWAY_ROUTER_PLUGINS__INTROSPECTION__ENABLED", "true")
     return env

@@ -32,7 +32,9 @@ def start_our_router(group: ProcessGroup, supergraph: Path) -> ManagedProcess:
     port = free_port()
     args = [sys.executable, "-m", "router", "serve", "--supergraph", str(supergraph)]
     args += ["--host", "127.0.0.1", "--port", str(port)]
-    process = ManagedProcess(name="mateway-router", args=args, port=port)
+    # Hive Gateway answers introspection; ours does so in production only when enabled.
+    env = {"MATEWAY_ROUTER_PLUGINS__INTROSPECTION__ENABLED": "true"}
+    process = ManagedProcess(name="mateway-router", args=args, port=port, env=env)
     return group.start(process, timeout=60.0)
 
 

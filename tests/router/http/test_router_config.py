@@ -10,10 +10,11 @@ from pydantic import ValidationError
 from router.config import RouterConfig
 
 
-def test_defaults_suit_a_local_install() -> None:
+def test_defaults_are_production_safe() -> None:
     config = RouterConfig()
     assert config.mode == "production"
-    assert config.graphiql is True
+    assert config.graphiql_enabled is False
+    assert "introspection" in config.plugin_sections()
     assert config.subgraph_timeout("anything") == 30.0
 
 
@@ -51,3 +52,9 @@ def test_unknown_settings_and_bad_values_are_rejected(tmp_path: Path) -> None:
 def test_a_missing_config_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match=r"nope\.yaml"):
         RouterConfig.load(tmp_path / "nope.yaml")
+
+
+def test_graphiql_defaults_to_on_in_development_and_can_be_forced() -> None:
+    assert RouterConfig(mode="development").graphiql_enabled is True
+    assert RouterConfig(mode="production", graphiql=True).graphiql_enabled is True
+    assert RouterConfig(mode="development", graphiql=False).graphiql_enabled is False

@@ -222,8 +222,8 @@ def test_identity_plugin_is_first_and_on_by_default() -> None:
     from router.config import RouterConfig
 
     config = RouterConfig(plugins={"limits": {}, "identity": {"api_key_cache_seconds": 5}})
-    assert list(config.plugin_sections()) == ["identity", "limits", "auth"]
-    assert RouterConfig().plugin_sections() == {"identity": {}, "auth": {}}
+    assert list(config.plugin_sections()) == ["identity", "introspection", "limits", "auth"]
+    assert RouterConfig().plugin_sections() == {"identity": {}, "introspection": {}, "auth": {}}
 
 
 async def test_access_token_lifetime_is_honoured(edge_valkey: ValkeyServer) -> None:
