@@ -19,7 +19,7 @@ from shared.directus.errors import DirectusError
 from shared.email import EmailSender, create_sender
 from shared.errors import ErrorCode, MatewayError
 from shared.redis import create_redis
-from subgraphs.core.accounts.service import AccountService
+from subgraphs.core.accounts.service import AccountService, finish_background_work
 from subgraphs.core.invites import InviteStore, utc_now
 from subgraphs.core.settings import CoreSettings
 
@@ -92,7 +92,8 @@ class CoreService:
         return await self._open().ping()
 
     async def aclose(self) -> None:
-        """Close the Directus client."""
+        """Finish emails still being sent, then close the clients."""
+        await finish_background_work()
         if self._client is not None:
             await self._client.aclose()
             self._client = None

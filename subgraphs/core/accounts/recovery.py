@@ -14,15 +14,19 @@ logger = logging.getLogger("mateway.core.accounts")
 
 
 async def request_reset(service: AccountService, email: str) -> None:
-    """Email a reset link when the address has an account; the caller answers the same
-    either way, and unknown addresses cost a dummy hash so timing does not tell."""
+    """Email a reset link when the address has an account. Every caller gets the same
+    answer after the same work (a lookup and a hash); the link is made and sent after the
+    answer, so neither the answer nor its timing tells whether the account exists."""
     user = await service.users.by_email(email)
-    if user is None or user.get("status") != "active":
-        await verify_password(None, "")
-        return
-    if not await service.cooldown("password-reset", str(user["id"])):
+    await verify_password(None, "")
+    if user is not None and user.get("status") == "active":
+        service.after_answer(_send_link(service, str(user["id"]), email), "password reset")
+
+
+async def _send_link(service: AccountService, user_id: str, email: str) -> None:
+    if not await service.cooldown("password-reset", user_id):
         return  # one link a minute per account, so nobody can flood a mailbox
-    token = await service.resets.issue(str(user["id"]))
+    token = await service.resets.issue(user_id)
     accounts = service.settings.accounts
     link = f"{accounts.reset_url}?{urlencode({'token': token})}"
     try:

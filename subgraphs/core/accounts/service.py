@@ -6,7 +6,9 @@ service; it owns nothing but references, so it is cheap to build per request.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,6 +29,15 @@ from subgraphs.core.accounts.throttle import Throttle
 from subgraphs.core.accounts.users import UserRecords
 from subgraphs.core.invites import InviteStore
 from subgraphs.core.settings import CoreSettings
+
+logger = logging.getLogger("mateway.core.accounts")
+# Work done after the answer (see `after_answer`); referenced here so it is not collected.
+_BACKGROUND: set[asyncio.Task[None]] = set()
+
+
+async def finish_background_work() -> None:
+    """Wait for the work started by `after_answer` (at shutdown, and in tests)."""
+    await asyncio.gather(*list(_BACKGROUND), return_exceptions=True)
 
 
 @dataclass(frozen=True)
@@ -77,6 +88,20 @@ class AccountService:
         seconds = self.settings.accounts.email_cooldown_seconds
         key = f"mateway:core:cooldown:{action}:{subject}"
         return bool(await self.redis.set(key, "1", nx=True, ex=seconds))
+
+    def after_answer(self, work: Coroutine[Any, Any, None], what: str) -> None:
+        """Run `work` without making the caller wait, so answers that must not reveal
+        whether an account exists take the same time either way; failures are logged."""
+
+        async def run() -> None:
+            try:
+                await work
+            except Exception:
+                logger.exception("%s failed", what)
+
+        task = asyncio.create_task(run())
+        _BACKGROUND.add(task)
+        task.add_done_callback(_BACKGROUND.discard)
 
     def hashed(self, purpose: str, value: str) -> str:
         """A lookup hash (e.g. of an IP or a user agent before it is stored)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from shared.directus.api_errors import DirectusApiError
 from shared.email import EmailSendError
@@ -150,10 +151,14 @@ async def verify_email_code(service: AccountService, email: str, code: str) -> N
 
 
 async def resend_email_code(service: AccountService, email: str) -> None:
-    """Send a fresh code to an unconfirmed account; silently nothing for any other email."""
+    """Send a fresh code to an unconfirmed account, after the answer (which is the same,
+    and as fast, for every address)."""
     user = await service.users.by_email(email)
-    if user is None or user.get("email_verified_at"):
-        return
+    if user is not None and not user.get("email_verified_at"):
+        service.after_answer(_resend(service, user, email), "email code resend")
+
+
+async def _resend(service: AccountService, user: dict[str, Any], email: str) -> None:
     if not await service.cooldown("email-code", str(user["id"])):
         return  # one email a minute per account, so nobody can flood a mailbox
     code = new_code()
@@ -165,4 +170,3 @@ async def resend_email_code(service: AccountService, email: str) -> None:
         await service.sender.send(message)
     except EmailSendError as exc:
         logger.error("email code not sent: %s", exc)
-        raise MatewayError(ErrorCode.UNAVAILABLE, "The email could not be sent; try again") from exc

@@ -18,6 +18,7 @@ import pytest
 from shared.auth import keys_from_settings, verify_access_token
 from shared.directus.runtime import DirectusServer
 from shared.identity import Identity
+from subgraphs.core.accounts.service import finish_background_work
 from subgraphs.core.invites import InviteStore
 from subgraphs.core.schema import schema
 from subgraphs.core.service import CoreService, use_service
@@ -68,6 +69,10 @@ class Accounts:
         code, _ = await store.create(makes_admin=makes_admin, max_uses=max_uses)
         return code
 
+    async def settle(self) -> None:
+        """Wait for the work the service does after its answers (e.g. reset emails)."""
+        await finish_background_work()
+
     def last_code(self, email: str) -> str:
         """The 6-digit code in the latest email to `email` on the fake Brevo."""
         sent = self.brevo.emails_to(email)
@@ -113,6 +118,8 @@ async def accounts(
     clock = Clock()
     service = CoreService(settings, clock=clock)
     use_service(service)
-    yield Accounts(service, settings, brevo_server, clock)
+    accounts = Accounts(service, settings, brevo_server, clock)
+    yield accounts
+    await accounts.settle()
     use_service(None)
     await service.aclose()
