@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import httpx
+
 from tests.shared.conftest import valkey
 from tests.subgraphs.core.chats_support import (
     CHAT,
@@ -14,6 +16,7 @@ from tests.subgraphs.core.chats_support import (
     chats,
     codes,
 )
+from tests.support.identity import internal_headers
 
 __all__ = ["chats", "valkey"]
 
@@ -111,3 +114,21 @@ async def test_unknown_mate_is_not_found_and_builtin_mate_is_kept(chats: Chats) 
     data = await chats.ok(SEND, alice, input={"text": "hi", "mateId": "builtin-sophia"})
     chat = await chats.ok(CHAT, alice, id=data["sendMessage"]["chatId"])
     assert chat["chat"]["mateId"] == "builtin-sophia"
+
+
+async def test_core_app_serves_chats_to_the_router_internal_token_only(chats: Chats) -> None:
+    from subgraphs.core.app import app
+
+    alice = await chats.new_user()
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://core") as client:
+        body = {"query": SEND, "variables": {"input": {"text": "over the internal token"}}}
+        refused = await client.post("/graphql", json=body)
+        sent = await client.post("/graphql", json=body, headers=internal_headers(alice))
+        listed = await client.post(
+            "/graphql", json={"query": CHATS}, headers=internal_headers(alice)
+        )
+    assert refused.status_code in (401, 403) and "sendMessage" not in refused.text
+    assert sent.json()["data"]["sendMessage"]["createdChat"] is True
+    titles = [c["title"] for c in listed.json()["data"]["chats"]["chats"]]
+    assert titles == ["over the internal token"]
