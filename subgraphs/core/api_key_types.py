@@ -16,7 +16,10 @@ from subgraphs.core.api_keys import ApiKeyStore
 from subgraphs.core.context import request_scope
 
 
-@strawberry.type(description="An API key of the caller; the key itself is shown only once.")
+@strawberry.type(
+    description="An API key of the caller; the key itself is shown only once.",
+    directives=[signed_in()],
+)
 class ApiKey:
     id: strawberry.ID
     name: str

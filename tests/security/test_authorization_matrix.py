@@ -107,9 +107,8 @@ ARGUMENTS: dict[str, dict[str, Any]] = {
     "Query.sharedChat": {"token": "not-a-share-token", "key": "not-a-key"},
 }
 
-# Fields whose value belongs to one user: field -> the argument naming a resource of
-# `user`. Another user asking must get NOT_FOUND (checked in the resolver). None yet:
-# chats, messages and API keys add rows here.
+# Fields whose value belongs to one user: field -> {argument: kind of resource it names}.
+# Another user asking must get NOT_FOUND; resolvers check that, in the tests named below.
 OWNED_RESOURCES: dict[str, dict[str, Any]] = {
     # mates app (argument -> the kind of resource it names); the NOT_FOUND answers to another
     # user are checked on a real Directus in tests/subgraphs/mates/test_ownership.py.

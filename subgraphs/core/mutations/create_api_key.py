@@ -19,7 +19,10 @@ class CreateApiKeyInput:
     )
 
 
-@strawberry.type(description="The new key: `key` is shown this once and never again.")
+@strawberry.type(
+    description="The new key: `key` is shown this once and never again.",
+    directives=[signed_in()],
+)
 class CreatedApiKey:
     key: str
     api_key: ApiKey
