@@ -7,7 +7,7 @@ from typing import Any
 
 import strawberry
 
-from shared.apps.directives import signed_in
+from shared.apps.directives import session_only, signed_in
 from shared.auth.keys import keys_from_settings
 from shared.errors import ErrorCode, MatewayError
 from shared.identity import CallerKind, Identity
@@ -48,6 +48,9 @@ def _when(value: Any) -> datetime | None:
 def key_owner(info: strawberry.Info) -> Identity:
     """The caller, who must be signed in with a session: an API key cannot manage keys."""
     identity = caller_identity(info.context)
+    if identity.kind is CallerKind.API_KEY:
+        # A leaked key must not be able to mint more keys or revoke its owner's others.
+        raise MatewayError(ErrorCode.FORBIDDEN, "API keys cannot manage API keys; sign in")
     if identity.kind is not CallerKind.USER or not identity.user_id:
         raise MatewayError(ErrorCode.UNAUTHENTICATED, "Sign in to manage API keys")
     return identity
@@ -69,5 +72,5 @@ async def api_keys(info: strawberry.Info) -> list[ApiKey]:
 api_keys_field = strawberry.field(
     resolver=api_keys,
     description="Your API keys (not revoked), newest first; never the keys themselves.",
-    directives=[signed_in()],
+    directives=[session_only()],  # key_owner refuses API keys
 )

@@ -142,10 +142,11 @@ async def test_only_signed_in_sessions_manage_keys(
         user_id=alice.user_id,
         api_key_id="k",
     )
-    for caller in (Identity.anonymous(), key_caller):
-        assert _code(await _core(LIST, caller)) == "UNAUTHENTICATED"
+    for caller, code in ((Identity.anonymous(), "UNAUTHENTICATED"), (key_caller, "FORBIDDEN")):
+        assert _code(await _core(LIST, caller)) == code
         answer = await _core(CREATE, caller, input={"name": "x", "scopes": []})
-        assert _code(answer) == "UNAUTHENTICATED"
+        assert _code(answer) == code
+        assert _code(await _core(REVOKE, caller, id="00000000-0000-0000-0000-000000000000")) == code
 
 
 async def test_router_resolves_a_key_caps_its_role_and_refuses_it_once_revoked(
