@@ -11,4 +11,6 @@ celery_app      Celery app factory, IdempotentTask, worker health check
 celery_tracing  trace context carried from publishers into Celery tasks
 circuit_breaker per-target circuit breakers (closed, open, half-open)
 directus        async Directus client, backup and restore
+identity        Identity, Role, CallerKind: the verified caller the router hands to subgraphs
+auth            access and internal tokens, API keys, revocation (docs/identity.md)
 """
