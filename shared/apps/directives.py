@@ -26,6 +26,9 @@ from shared.apps.skills import DirectiveUse, skill_directives
 from shared.identity import Role
 
 AUTH_SPEC_URL = "https://mateway.dev/auth/v1.0"
+# A scope no API key can be given (it is not in shared.auth.scopes.PLATFORM_SCOPES), while a
+# signed-in session holds every scope: requiring it admits sessions and refuses API keys.
+SESSION_SCOPE = "session"
 CREDITS_SPEC_URL = "https://mateway.dev/credits/v1.0"
 
 # The GraphQL enum `Role { ANONYMOUS USER ADMIN }`: the names of shared.identity.Role.
@@ -68,6 +71,11 @@ def public() -> Auth:
 def signed_in(*scopes: str) -> Auth:
     """`@auth(requires: USER, scopes: [...])`: signed-in users, API keys with the scopes."""
     return Auth(requires=Role.USER, scopes=list(scopes))
+
+
+def session_only() -> Auth:
+    """`@auth(requires: USER, scopes: ["session"])`: signed-in sessions, never API keys."""
+    return Auth(requires=Role.USER, scopes=[SESSION_SCOPE])
 
 
 def admin_only() -> Auth:

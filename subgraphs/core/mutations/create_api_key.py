@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from shared.apps.directives import signed_in
+from shared.apps.directives import session_only, signed_in
 from shared.errors import ErrorCode, MatewayError
 from subgraphs.core.api_key_types import ApiKey, api_key_store, key_owner
 
@@ -42,5 +42,5 @@ field = strawberry.mutation(
     resolver=create_api_key,
     description="Create an API key (`Authorization: Bearer mw_…`). Its role is yours capped "
     "at user; it may do only what its scopes allow. The key is returned once.",
-    directives=[signed_in()],
+    directives=[session_only()],  # key_owner refuses API keys
 )

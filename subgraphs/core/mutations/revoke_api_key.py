@@ -6,7 +6,7 @@ import uuid
 
 import strawberry
 
-from shared.apps.directives import signed_in
+from shared.apps.directives import session_only
 from shared.errors import ErrorCode, MatewayError
 from subgraphs.core.api_key_types import api_key_store, key_owner
 
@@ -26,5 +26,5 @@ async def revoke_api_key(info: strawberry.Info, id: strawberry.ID) -> bool:
 field = strawberry.mutation(
     resolver=revoke_api_key,
     description="Revoke one of your API keys; every router refuses it from the next request.",
-    directives=[signed_in()],
+    directives=[session_only()],  # key_owner refuses API keys
 )

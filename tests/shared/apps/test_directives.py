@@ -60,3 +60,19 @@ def test_skill_directives_come_from_app_yml_and_pass_the_check() -> None:
 def test_unknown_skill_field_is_named() -> None:
     with pytest.raises(KeyError, match="libraryFly"):
         skill_field_directives(library.manifest, "libraryFly")
+
+
+def test_session_only_admits_sessions_and_no_api_key_can_be_given_its_scope() -> None:
+    from router.plugins.auth.rules import Requirement
+    from shared.apps.directives import SESSION_SCOPE, session_only
+    from shared.auth.scopes import unknown_scopes
+    from shared.identity import CallerKind, Identity
+
+    directive = session_only()
+    requirement = Requirement(directive.requires, frozenset(directive.scopes or ()))
+    session = Identity(CallerKind.USER, Role.USER, user_id="u")
+    key = Identity(CallerKind.API_KEY, Role.USER, user_id="u", scopes=frozenset({"chats:read"}))
+    assert requirement.check(session) == "allowed"
+    assert requirement.check(key) == "FORBIDDEN"
+    # createApiKey refuses it, so a key holding it cannot exist.
+    assert unknown_scopes([SESSION_SCOPE], installed_apps=["mates", "core"]) == [SESSION_SCOPE]
