@@ -45,6 +45,7 @@ from router.plugins.auth.rules import AuthRules, Outcome, Requirement
 from router.supergraph.api_schema import build_api_schema
 from router.supergraph_config import SupergraphConfig
 from router.transports import GraphQLResponse, SubgraphTransport
+from shared.auth.scopes import unknown_scopes
 from subgraphs.mates.service import builtin_mates_by_id
 from tests.router.plugins.auth_identity import HEADER, parse_identity
 from tests.router.plugins.auth_identity import PLUGIN as IDENTITY_PLUGIN
@@ -146,9 +147,16 @@ class Caller:
     header: str
 
 
+APPS = list(SupergraphConfig.load(ROOT / "supergraph" / "supergraph.yaml").subgraphs)
+
+
 def callers_for(requirement: Requirement) -> list[Caller]:
-    """The callers every field is tried with (the scoped key holds the field's scopes)."""
-    scopes = ",".join(sorted(requirement.scopes))
+    """The callers every field is tried with.
+
+    The scoped key holds those of the field's scopes a key can be given at all: a field
+    asking for another (session_only's) is one no API key may call.
+    """
+    scopes = ",".join(sorted(s for s in requirement.scopes if not unknown_scopes([s], APPS)))
     return [
         Caller("anonymous", ""),
         Caller("user", "user:matrix-user"),
