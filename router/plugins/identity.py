@@ -26,6 +26,7 @@ keys are looked up in Directus with the platform's Directus settings (MATEWAY_DI
 from __future__ import annotations
 
 import asyncio
+import logging
 import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -49,6 +50,7 @@ from shared.redis import create_redis
 from shared.settings import ServiceSettings
 
 API_KEYS = "api_keys"
+logger = logging.getLogger("mateway.router.identity")
 
 
 class IdentitySettings(BaseModel):
@@ -148,7 +150,18 @@ class IdentityEdge:
             return Identity.anonymous()
         await self.start()
         if looks_like_api_key(token):
-            return await self.lookup.resolve(token)
+            try:
+                return await self.lookup.resolve(token)
+            except TokenError:
+                raise
+            except Exception as error:  # the database: the key can be neither trusted nor refused
+                logger.warning("API key lookup failed: %s", error)
+                raise RequestError(
+                    "API keys cannot be checked right now; try again shortly",
+                    503,
+                    code="UNAVAILABLE",
+                    headers={"retry-after": "5"},
+                ) from None
         identity, issued_at = decode_access_token(token, keys=self.keys)
         if self.revocations.is_revoked(identity, issued_at):
             raise TokenError("revoked", "The session has ended; sign in again")
