@@ -14,6 +14,7 @@ import strawberry
 
 from shared.apps.directives import public, signed_in
 from shared.crypto import ChatCipher
+from subgraphs.core.chats.ids import unpad_title
 from subgraphs.core.context import request_scope
 
 Row = dict[str, Any]
@@ -52,7 +53,7 @@ class Chat:
         stored = self.row.get("title_ciphertext")
         if stored is None or self.cipher is None:
             return None
-        return self.cipher.decrypt_title(str(stored))
+        return unpad_title(self.cipher.decrypt_title(str(stored)))
 
     @strawberry.field(description="The mate this chat is with: a built-in id or your mate's id.")
     def mate_id(self) -> strawberry.ID | None:

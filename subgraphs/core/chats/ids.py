@@ -22,6 +22,7 @@ from shared.errors import ErrorCode, MatewayError
 
 MAX_TEXT_CHARS = 100_000
 MAX_TITLE_CHARS = 200
+TITLE_BYTES = 4 * MAX_TITLE_CHARS  # the UTF-8 bytes of the longest title
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
 CURSOR_PREFIX = "c1:"
@@ -126,8 +127,26 @@ def decode_cursor(cursor: str | None) -> Cursor | None:
     raise MatewayError(ErrorCode.BAD_USER_INPUT, "after is not a valid cursor", field="after")
 
 
+def pad_title(title: str) -> str:
+    """The title padded with NULs to TITLE_BYTES of UTF-8, so every title encrypts alike.
+
+    A chat row then keeps one size for its whole life, which lets SQLite overwrite it in
+    place: an old wrapped key is not left behind in a freed cell (see service.delete_chat).
+    """
+    size = len(title.encode("utf-8"))
+    if size > TITLE_BYTES:
+        raise MatewayError(ErrorCode.BAD_USER_INPUT, "title is too long", field="title")
+    return title + "\0" * (TITLE_BYTES - size)
+
+
+def unpad_title(padded: str) -> str:
+    """The title without its padding."""
+    return padded.rstrip("\0")
+
+
 def derive_title(text: str, limit: int = 60) -> str:
     """A chat's title from its first message: the first line, spaces collapsed, shortened."""
+    text = text.replace("\0", "")
     line = next((part for part in text.splitlines() if part.strip()), text)
     words = " ".join(line.split())
     return words if len(words) <= limit else words[: limit - 1].rstrip() + "…"

@@ -8,15 +8,19 @@ chat hold the chat's Redis lock, so a rekey never misses a message written meanw
 
 from __future__ import annotations
 
+import secrets
+import string
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from redis.asyncio import Redis
 
 from shared.crypto import ChatCipher, ChatKeyManager
 from shared.directus.client import DirectusClient
+from shared.errors import ErrorCode, MatewayError
 from subgraphs.core.accounts.locks import redis_lock
 from subgraphs.core.chats.ids import (
     MAX_TITLE_CHARS,
@@ -25,13 +29,20 @@ from subgraphs.core.chats.ids import (
     decode_cursor,
     derive_title,
     new_id,
+    pad_title,
     page_size,
     seq_of,
 )
-from subgraphs.core.chats.store import SHREDDED, ChatStore, Row, not_found
+from subgraphs.core.chats.store import ChatStore, Row, not_found
 
 MESSAGE_FIELDS_FOR_SEND = ["id", "wrapped_key"]
+_NOISE_ALPHABET = string.ascii_letters + string.digits + "-_"
 BUILTIN_PREFIX = "builtin-"
+
+
+def noise_like(text: str) -> str:
+    """Random text as long as `text` (ASCII, so the same number of bytes)."""
+    return "".join(secrets.choice(_NOISE_ALPHABET) for _ in text.encode("utf-8"))
 
 
 @dataclass(frozen=True)
@@ -99,7 +110,9 @@ class ChatService:
             "seq": seq_of(chat_id),
             "owner": self.owner,
             "wrapped_key": new.stored,
-            "title_ciphertext": new.cipher.encrypt_title(derive_title(text)),
+            "title_ciphertext": new.cipher.encrypt_title(pad_title(derive_title(text))),
+            # Set now so that later updates never grow the row (see delete_chat).
+            "date_updated": datetime.now(UTC).isoformat(timespec="milliseconds"),
             **await self._mate_columns(mate_id),
         }
         await self.store.create_chat(row)
@@ -161,9 +174,11 @@ class ChatService:
     async def rename(self, chat_id: str, title: str) -> OpenChat:
         """Give the chat a new title (encrypted)."""
         title = check_text(title, "title", MAX_TITLE_CHARS).strip()
+        if "\0" in title:
+            raise MatewayError(ErrorCode.BAD_USER_INPUT, "title may not contain NUL", field="title")
         async with self.chat_lock(check_id(chat_id, "chatId")):
             chat = await self.open(chat_id)
-            ciphertext = chat.cipher.encrypt_title(title)
+            ciphertext = chat.cipher.encrypt_title(pad_title(title))
             await self.store.update_chat(chat.id, {"title_ciphertext": ciphertext})
         return OpenChat({**chat.row, "title_ciphertext": ciphertext}, chat.cipher)
 
@@ -177,15 +192,25 @@ class ChatService:
     async def delete_chat(self, chat_id: str) -> None:
         """Crypto-shred the chat: overwrite its wrapped key, forget it, then delete the rows.
 
-        The overwrite comes first so that a failure between the steps leaves a chat whose
-        texts are already unreadable rather than texts whose key survived.
+        The key and title are first overwritten with random text of the same length: a row
+        that keeps its size is rewritten in place by SQLite, so the deleted row's freed cell
+        holds noise rather than the wrapped key (titles are padded and `date_updated` is set
+        at creation for that). The overwrite comes before the delete so that a failure in
+        between leaves a chat that is already unreadable rather than a key that survived.
         """
-        chat = await self.store.owned_chat(self.owner, check_id(chat_id, "chatId"), ["id"])
-        await self.store.update_chat(
-            str(chat["id"]), {"wrapped_key": SHREDDED, "title_ciphertext": None}
+        row = await self.store.owned_chat(
+            self.owner, check_id(chat_id, "chatId"), ["id", "wrapped_key", "title_ciphertext"]
         )
-        self.keys.destroy(str(chat["id"]))
-        await self.store.delete_chat(str(chat["id"]))
+        chat = str(row["id"])
+        await self.store.update_chat(
+            chat,
+            {
+                "wrapped_key": noise_like(str(row["wrapped_key"])),
+                "title_ciphertext": noise_like(str(row.get("title_ciphertext") or "")) or None,
+            },
+        )
+        self.keys.destroy(chat)
+        await self.store.delete_chat(chat)
 
     @asynccontextmanager
     async def chat_lock(self, chat_id: str) -> AsyncIterator[None]:

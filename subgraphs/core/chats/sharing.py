@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from shared.crypto import ChatCipher, DataKey, DecryptionError, StoredChatKey
 from shared.errors import ErrorCode, MatewayError
-from subgraphs.core.chats.ids import check_id
+from subgraphs.core.chats.ids import check_id, unpad_title
 from subgraphs.core.chats.service import ChatService
 from subgraphs.core.chats.store import ChatStore, Row, not_found
 
@@ -102,6 +102,6 @@ def _title(cipher: ChatCipher, stored: object) -> str | None:
     if stored is None:
         return None
     try:
-        return cipher.decrypt_title(str(stored))
+        return unpad_title(cipher.decrypt_title(str(stored)))
     except DecryptionError:
         raise wrong_key() from None

@@ -26,8 +26,6 @@ CHAT_FIELDS = [
     "date_created",
 ]
 MESSAGE_FIELDS = ["id", "seq", "role", "body_ciphertext", "status", "date_created"]
-# What overwrites a destroyed chat's wrapped key before the row is deleted (see delete_chat).
-SHREDDED = "0.shredded"
 
 Row = dict[str, Any]
 

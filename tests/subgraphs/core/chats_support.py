@@ -60,6 +60,7 @@ class Chats:
     keyring_path: Path
     valkey: ValkeyServer
     redis_db: int
+    keyring_master: str = ""  # the secret sealing the keyring (a fresh process reopens it)
 
     async def run(
         self, query: str, identity: Identity | None = None, **variables: Any
@@ -115,7 +116,8 @@ async def chats(
 ) -> AsyncIterator[Chats]:
     """The core app on the test Directus and Valkey, with a fresh local keyring."""
     keyring_path = tmp_path / "keyring.json"
-    keys = ChatKeyManager(LocalKeyring(keyring_path, keyring_secret()))
+    master = keyring_secret()
+    keys = ChatKeyManager(LocalKeyring(keyring_path, master))
     settings = core_settings(
         platform_directus,
         redis_url=valkey.url(5),
@@ -127,7 +129,7 @@ async def chats(
     use_chat_keys(keys)
     use_chat_settings(ChatSettings(share_base_url=SHARE_BASE))
     async with DirectusClient(platform_directus.url, platform_directus.platform_token) as client:
-        yield Chats(service, client, keys, keyring_path, valkey, 5)
+        yield Chats(service, client, keys, keyring_path, valkey, 5, master)
     use_chat_settings(None)
     use_chat_keys(None)
     use_service(None)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from urllib.parse import urlsplit
 
 import pytest
 from redis.asyncio import Redis
 
 from shared.crypto import ChatCipher, ChatKeyManager, DataKey, DecryptionError, LocalKeyring
+from shared.directus.runtime import DirectusServer
 from subgraphs.core.chats.cancel import cancellation
 from tests.shared.conftest import valkey
 from tests.subgraphs.core.chats_support import (
@@ -103,49 +105,45 @@ async def test_swapped_ciphertexts_are_integrity_errors_and_others_still_read(
     assert "another chat's message" in titles
 
 
-async def test_deleted_chat_leaves_no_stored_key_and_the_keyring_opens_nothing(
-    chats: Chats, platform_directus
+async def test_deleted_chat_is_shredded_even_with_the_database_file_and_keyring(
+    chats: Chats, platform_directus: DirectusServer
 ) -> None:
     alice = await chats.new_user()
+    # Neighbours on the same database page, and a row rewritten by rename and revoke: the
+    # cases where SQLite would leave a freed copy of a row behind.
+    before = await chats.send(alice, "a chat before")
     sent = await chats.send(alice, "shred this please")
-    row = await chats.chat_row(sent["chatId"])
-    wrapped = str(row["wrapped_key"])
-    assert wrapped.startswith("1.")
+    after = await chats.send(alice, "a chat after")
+    await chats.ok(RENAME, alice, c=sent["chatId"], t="renamed before the shred")
+    await chats.ok(SHARE, alice, c=sent["chatId"])
+    await chats.ok(REVOKE, alice, c=sent["chatId"])
+    wrapped = str((await chats.chat_row(sent["chatId"]))["wrapped_key"])
     ciphertext = (await chats.message_row(sent["messageId"]))["body_ciphertext"]
     await chats.ok(DELETE_CHAT, alice, c=sent["chatId"])
     assert await chats.directus.read_item("chats", sent["chatId"]) is None
-    assert (
-        await chats.directus.read_items("messages", filter={"chat": {"_eq": sent["chatId"]}}) == []
+    rows = await chats.directus.read_items("messages", filter={"chat": {"_eq": sent["chatId"]}})
+    assert rows == []
+    database = b"".join(
+        path.read_bytes() for path in platform_directus.config.data_dir.glob("*.sqlite*")
     )
-    assert await chats.directus.read_items("chats", filter={"wrapped_key": {"_eq": wrapped}}) == []
-    # With the keyring (a fresh process reading the same file), no stored key opens it.
+    assert wrapped.split(".", 1)[1].encode() not in database
+    # With the keyring (a fresh process reading the same file), no stored key left in the
+    # database file opens the captured ciphertext.
     keyring = chats.keys.backend
     assert isinstance(keyring, LocalKeyring)
-    fresh = ChatKeyManager(keyring)
-    with pytest.raises(DecryptionError):
-        cipher = await fresh.cipher(sent["chatId"], "0.shredded")
-        cipher.decrypt_message(sent["messageId"], ciphertext)
-    stray = DataKey.generate()
-    with pytest.raises(DecryptionError):
-        ChatCipher(sent["chatId"], stray).decrypt_message(sent["messageId"], ciphertext)
+    fresh = ChatKeyManager(LocalKeyring(chats.keyring_path, chats.keyring_master))
+    candidates = set(re.findall(rb"\d+\.local:v\d+:[A-Za-z0-9_-]+", database))
+    assert len(candidates) >= 2  # the neighbours' keys are there to try
+    for candidate in candidates:
+        with pytest.raises(DecryptionError):
+            cipher = await fresh.cipher(sent["chatId"], candidate.decode())
+            cipher.decrypt_message(sent["messageId"], ciphertext)
+    # The neighbours are untouched.
+    for other in (before, after):
+        data = await chats.ok(MESSAGES, alice, chatId=other["chatId"])
+        assert data["chatMessages"]["messages"][0]["text"].startswith("a chat")
     _, errors = await chats.run(CHAT, alice, id=sent["chatId"])
     assert codes(errors) == ["NOT_FOUND"]
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="SQLite keeps overwritten and deleted cells in free pages (no secure_delete via "
-    "Directus), so the old wrapped key survives in the file until the page is reused",
-)
-async def test_sqlite_file_keeps_no_copy_of_a_shredded_wrapped_key(
-    chats: Chats, platform_directus
-) -> None:
-    alice = await chats.new_user()
-    sent = await chats.send(alice, "shred this file copy")
-    wrapped = str((await chats.chat_row(sent["chatId"]))["wrapped_key"]).split(".", 1)[1]
-    await chats.ok(DELETE_CHAT, alice, c=sent["chatId"])
-    files = platform_directus.config.data_dir.glob("*.sqlite*")
-    assert wrapped.encode() not in b"".join(path.read_bytes() for path in files)
 
 
 def _split(link: str) -> tuple[str, str]:
