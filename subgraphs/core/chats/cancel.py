@@ -20,6 +20,7 @@ import logging
 from collections.abc import AsyncIterator
 
 from redis.asyncio import Redis
+from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
 logger = logging.getLogger("mateway.core.chats.cancel")
@@ -62,13 +63,13 @@ async def cancellation(redis: Redis, *message_ids: str) -> AsyncIterator[asyncio
             await listener
         with contextlib.suppress(RedisError, OSError):
             await pubsub.unsubscribe()
-        await pubsub.aclose()
+        await pubsub.aclose()  # type: ignore[no-untyped-call]
 
 
-async def _listen(pubsub: object, stop: asyncio.Event) -> None:
+async def _listen(pubsub: PubSub, stop: asyncio.Event) -> None:
     """Set `stop` on the first message of a subscribed channel."""
     try:
-        async for message in pubsub.listen():  # type: ignore[attr-defined]
+        async for message in pubsub.listen():
             if message.get("type") == "message":
                 stop.set()
                 return

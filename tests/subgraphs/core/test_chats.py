@@ -132,3 +132,15 @@ async def test_core_app_serves_chats_to_the_router_internal_token_only(chats: Ch
     assert sent.json()["data"]["sendMessage"]["createdChat"] is True
     titles = [c["title"] for c in listed.json()["data"]["chats"]["chats"]]
     assert titles == ["over the internal token"]
+
+
+async def test_own_mate_is_kept_and_another_users_mate_is_not_found(chats: Chats) -> None:
+    alice, bob = await chats.new_user(), await chats.new_user()
+    mine = await chats.directus.create_item(
+        "mates", {"name": "Gus", "owner": alice.user_id, "builtin": False}
+    )
+    data = await chats.ok(SEND, alice, input={"text": "hi", "mateId": mine["id"]})
+    chat = await chats.ok(CHAT, alice, id=data["sendMessage"]["chatId"])
+    assert chat["chat"]["mateId"] == mine["id"]
+    _, errors = await chats.run(SEND, bob, input={"text": "hi", "mateId": mine["id"]})
+    assert codes(errors) == ["NOT_FOUND"]
