@@ -1,0 +1,1 @@
+"""The ai subgraph: AI replies, LLM providers and their configuration."""
