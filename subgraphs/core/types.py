@@ -15,6 +15,7 @@ import strawberry
 from shared.apps.directives import public, signed_in
 from shared.crypto import ChatCipher
 from subgraphs.core.chats.ids import unpad_title
+from subgraphs.core.chats.keys import chat_keys
 from subgraphs.core.context import request_scope
 
 Row = dict[str, Any]
@@ -49,11 +50,13 @@ class Chat:
     cipher: strawberry.Private[ChatCipher | None]
 
     @strawberry.field(description="The title (from the first message unless renamed).")
-    def title(self) -> str | None:
+    async def title(self) -> str | None:
         stored = self.row.get("title_ciphertext")
-        if stored is None or self.cipher is None:
+        if stored is None:
             return None
-        return unpad_title(self.cipher.decrypt_title(str(stored)))
+        # Entity lookups leave the key wrapped until a title is asked for.
+        cipher = self.cipher or await chat_keys().cipher(str(self.id), str(self.row["wrapped_key"]))
+        return unpad_title(cipher.decrypt_title(str(stored)))
 
     @strawberry.field(description="The mate this chat is with: a built-in id or your mate's id.")
     def mate_id(self) -> strawberry.ID | None:
@@ -65,23 +68,17 @@ class Chat:
         return _when(self.row.get("date_created"))
 
     @classmethod
-    def of(cls, row: Row, cipher: ChatCipher | None) -> Chat:
-        """The type from a chat row and its cipher."""
+    def of(cls, row: Row, cipher: ChatCipher | None = None) -> Chat:
+        """The type from a chat row and, when already unwrapped, its cipher."""
         return cls(id=strawberry.ID(str(row["id"])), row=row, cipher=cipher)
 
     @classmethod
     async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> Chat | None:
-        """The caller's chat by id; unknown and foreign chats resolve to null."""
-        from shared.errors import ErrorCode, MatewayError
-        from subgraphs.core.chats.runtime import chat_service
+        """The caller's chat by id (batched); unknown and foreign chats resolve to null."""
+        from subgraphs.core.chats.runtime import owned_chat_row
 
-        try:
-            chat = await chat_service(info).open(str(id))
-        except MatewayError as error:
-            if error.code in (ErrorCode.NOT_FOUND, ErrorCode.BAD_USER_INPUT):
-                return None
-            raise
-        return cls.of(chat.row, chat.cipher)
+        row = await owned_chat_row(info, str(id))
+        return cls.of(row) if row is not None else None
 
 
 @strawberry.type(description="A message of a chat.", directives=[signed_in("chats:read")])

@@ -218,3 +218,16 @@ async def test_cancel_reply_reaches_a_listening_producer(chats: Chats) -> None:
             assert not quiet.is_set()
     finally:
         await redis.aclose()
+
+
+async def test_chat_entities_resolve_for_their_owner_only(chats: Chats) -> None:
+    alice, bob = await chats.new_user(), await chats.new_user()
+    sent = await chats.send(alice, "entity title")
+    query = """query($r: [_Any!]!) { _entities(representations: $r) {
+      ... on Chat { id title } } }"""
+    representations = [{"__typename": "Chat", "id": sent["chatId"]}]
+    mine = await chats.ok(query, alice, r=representations)
+    assert mine["_entities"] == [{"id": sent["chatId"], "title": "entity title"}]
+    for caller in (bob, None):
+        data, errors = await chats.run(query, caller, r=representations)
+        assert errors == [] and data == {"_entities": [None]}
