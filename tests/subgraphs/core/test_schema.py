@@ -13,13 +13,14 @@ from graphql import GraphQLObjectType, get_named_type
 from shared.directus.client import DirectusClient
 from shared.directus.runtime import DirectusServer
 from shared.errors import ErrorCode
+from shared.identity import Identity
 from subgraphs.core.app import app
 from subgraphs.core.invites import InviteStore, generate_code, utc_now
 from subgraphs.core.schema import schema
 from subgraphs.core.service import CoreService, use_service
 from subgraphs.core.settings import CoreSettings
 from tests.subgraphs.core.conftest import INVITE_KEY, core_settings
-from tests.support.identity import internal_headers
+from tests.support.identity import internal_headers, user_identity
 from tests.support.ports import free_port
 
 CHECK = "query($t: String!) { checkInviteTokenValid(token: $t) }"
@@ -29,12 +30,14 @@ ENTITIES = (
 )
 
 
-async def _post(path: str, body: dict[str, Any] | None = None) -> httpx.Response:
+async def _post(
+    path: str, body: dict[str, Any] | None = None, identity: Identity | None = None
+) -> httpx.Response:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://core") as client:
         if body is None:
             return await client.get(path)
-        return await client.post(path, json=body, headers=internal_headers())
+        return await client.post(path, json=body, headers=internal_headers(identity))
 
 
 async def _check(token: str) -> dict[str, Any]:
@@ -100,8 +103,11 @@ async def test_entities_resolve_through_one_batched_request_per_collection(
         {"__typename": "Chat", "id": chat["id"]},
         {"__typename": "Chat", "id": unknown},
     ]
+    # Chats resolve for their owner only (tests/subgraphs/core/test_chats_protection.py).
+    owner = user_identity(str(users[0]["id"]))
+    body = {"query": ENTITIES, "variables": {"r": representations}}
     try:
-        response = await _post("/graphql", {"query": ENTITIES, "variables": {"r": representations}})
+        response = await _post("/graphql", body, owner)
     finally:
         use_service(None)
         await service.aclose()
@@ -116,23 +122,30 @@ async def test_entities_resolve_through_one_batched_request_per_collection(
     assert sorted(counting.paths) == ["/items/chats", "/users"]
 
 
+# Root fields that return a Chat: the owner's own chat, NOT_FOUND for anyone else (checked on a
+# real Directus in tests/subgraphs/core/test_chats_protection.py).
+OWNER_CHAT_FIELDS = {"chat", "renameChat"}
+
+
 def test_no_root_field_returns_users_or_chats() -> None:
     query, mutation = schema._schema.query_type, schema._schema.mutation_type
     assert query is not None and mutation is not None
     fields = [*query.fields.items(), *mutation.fields.items()]
     assert len(fields) > 10
     for name, field in fields:
-        if name == "_entities":
+        if name == "_entities" or name in OWNER_CHAT_FIELDS:
             continue  # federation's entity lookup, never part of the public API
         named = get_named_type(field.type)
         assert not (isinstance(named, GraphQLObjectType) and named.name in ("User", "Chat")), name
 
 
 def test_entities_expose_no_field_beyond_their_key() -> None:
-    for name in ("User", "Chat"):
+    # A chat's fields are its owner's only (NOT_FOUND or null for anyone else); reviewed here.
+    expected = {"User": ["id"], "Chat": ["id", "title", "mateId", "createdAt"]}
+    for name, fields in expected.items():
         entity = schema._schema.get_type(name)
         assert isinstance(entity, GraphQLObjectType)
-        assert list(entity.fields) == ["id"]
+        assert list(entity.fields) == fields
 
 
 async def test_health_names_directus_when_it_is_down(
