@@ -45,6 +45,8 @@ class ErrorCode(StrEnum):
     INVALID_CODE = "INVALID_CODE"
     CODE_EXPIRED = "CODE_EXPIRED"
     TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
+    # AI: no LLM provider is configured (no API key env var, no local server URL).
+    AI_NOT_CONFIGURED = "AI_NOT_CONFIGURED"
 
 
 class MatewayError(Exception):
