@@ -225,9 +225,13 @@ async def test_chat_entities_resolve_for_their_owner_only(chats: Chats) -> None:
     sent = await chats.send(alice, "entity title")
     query = """query($r: [_Any!]!) { _entities(representations: $r) {
       ... on Chat { id title } } }"""
-    representations = [{"__typename": "Chat", "id": sent["chatId"]}]
-    mine = await chats.ok(query, alice, r=representations)
+
+    def representations() -> list[dict[str, str]]:
+        # Fresh each call: the federation resolver consumes `__typename` from the dicts.
+        return [{"__typename": "Chat", "id": sent["chatId"]}]
+
+    mine = await chats.ok(query, alice, r=representations())
     assert mine["_entities"] == [{"id": sent["chatId"], "title": "entity title"}]
     for caller in (bob, None):
-        data, errors = await chats.run(query, caller, r=representations)
+        data, errors = await chats.run(query, caller, r=representations())
         assert errors == [] and data == {"_entities": [None]}
