@@ -1,0 +1,174 @@
+"""Wire helpers shared by providers: SSE parsing, timeouts, HTTP errors to ProviderError."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import orjson
+
+from subgraphs.ai.providers.base import ProviderError, ProviderErrorKind
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Per-provider timeouts in seconds: connecting, the first byte, the gap between chunks."""
+
+    connect: float = 5.0
+    first_byte: float = 30.0
+    between_chunks: float = 30.0
+
+
+@dataclass(frozen=True)
+class SseEvent:
+    """One server-sent event: its `event:` name (empty when absent) and joined `data:` lines."""
+
+    event: str
+    data: str
+
+
+def http_client(timeouts: Timeouts) -> httpx.AsyncClient:
+    """A pooled client whose read timeout bounds the gap between chunks."""
+    timeout = httpx.Timeout(
+        connect=timeouts.connect,
+        read=timeouts.between_chunks,
+        write=timeouts.connect,
+        pool=timeouts.connect,
+    )
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+    return httpx.AsyncClient(timeout=timeout, limits=limits)
+
+
+async def iter_sse(lines: AsyncIterator[str]) -> AsyncIterator[SseEvent]:
+    """Parse SSE lines (CR, LF or CRLF already split) into events, per the WHATWG rules."""
+    event, data = "", list[str]()
+    async for raw in lines:
+        line = raw.rstrip("\r\n")
+        if not line:
+            if data:
+                yield SseEvent(event, "\n".join(data))
+            event, data = "", list[str]()
+            continue
+        if line.startswith(":"):
+            continue  # a comment, e.g. OpenRouter's ": PROCESSING" keep-alives
+        name, _, value = line.partition(":")
+        value = value.removeprefix(" ")
+        if name == "data":
+            data.append(value)
+        elif name == "event":
+            event = value
+    if data:
+        yield SseEvent(event, "\n".join(data))
+
+
+def parse_json_data(provider: str, data: str) -> dict[str, Any]:
+    """Decode one event's JSON payload; anything else is a malformed stream."""
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise ProviderError(
+            ProviderErrorKind.MALFORMED,
+            f"{provider} sent a chunk that is not JSON ({exc}): {data[:200]!r}",
+            provider=provider,
+        ) from None
+    if not isinstance(value, dict):
+        raise malformed(provider, f"a chunk that is not a JSON object: {data[:200]!r}")
+    return value
+
+
+def malformed(provider: str, what: str) -> ProviderError:
+    """A MALFORMED ProviderError saying what the provider sent."""
+    return ProviderError(ProviderErrorKind.MALFORMED, f"{provider} sent {what}", provider=provider)
+
+
+def parse_retry_after(value: str | None, now: Callable[[], float] = time.time) -> float | None:
+    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(when.timestamp() - now(), 0.0)
+
+
+def _status_kind(status: int) -> ProviderErrorKind:
+    if status == 429:
+        return ProviderErrorKind.RATE_LIMITED
+    if status in (401, 403):
+        return ProviderErrorKind.AUTH
+    if status >= 500 or status in (408, 409):
+        # 529 is Anthropic's "overloaded"; 408/409 are transient per both APIs' docs.
+        return ProviderErrorKind.UNAVAILABLE
+    return ProviderErrorKind.BAD_REQUEST
+
+
+def error_message(body: bytes) -> str:
+    """The message of an OpenAI or Anthropic error body, or the start of the raw body."""
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return body[:200].decode("utf-8", "replace")
+    error = payload.get("error") if isinstance(payload, dict) else None
+    if isinstance(error, dict) and isinstance(error.get("message"), str):
+        kind = error.get("type") or error.get("code")
+        return f"{error['message']} ({kind})" if kind else str(error["message"])
+    return body[:200].decode("utf-8", "replace")
+
+
+async def raise_for_status(provider: str, response: httpx.Response) -> None:
+    """Raise a typed ProviderError for a non-2xx response (reads its body)."""
+    if response.is_success:
+        return
+    body = await response.aread()
+    raise ProviderError(
+        _status_kind(response.status_code),
+        f"{provider} answered HTTP {response.status_code}: {error_message(body)}",
+        provider=provider,
+        status=response.status_code,
+        retry_after=parse_retry_after(response.headers.get("retry-after")),
+    )
+
+
+def stream_error(provider: str, exc: Exception) -> ProviderError:
+    """Map a transport failure (timeout, reset, cut stream) to an UNAVAILABLE ProviderError."""
+    if isinstance(exc, ProviderError):
+        return exc
+    if isinstance(exc, (httpx.TimeoutException, TimeoutError)):
+        what = "timed out"
+    elif isinstance(exc, httpx.RemoteProtocolError):
+        what = "closed the stream mid-way"
+    else:
+        what = "failed"
+    return ProviderError(
+        ProviderErrorKind.UNAVAILABLE,
+        f"{provider} {what}: {type(exc).__name__}: {exc}",
+        provider=provider,
+    )
+
+
+async def first_then_rest(items: AsyncIterator[str], deadline: float) -> AsyncIterator[str]:
+    """Pass items through, failing with TimeoutError if the first comes after `deadline`.
+
+    `deadline` is in the running loop's clock, set before the request was sent, so the
+    first-byte timeout covers connecting, the response headers and the first line.
+    """
+    iterator = aiter(items)
+    try:
+        async with asyncio.timeout_at(deadline):
+            first = await anext(iterator)
+    except StopAsyncIteration:
+        return
+    yield first
+    async for item in iterator:
+        yield item
