@@ -349,15 +349,25 @@ COLLECTIONS: list[Collection] = [
     ),
     Collection(
         "usage",
-        "Credits charged per request; request_id makes charging idempotent",
+        "Credit movements (the ledger); request_id makes every write idempotent",
         [
+            _string("kind", "settle, grant or purchase", nullable=False, default_value="settle"),
             _string("skill", nullable=False),
             _string("request_id", nullable=False, is_unique=True),
-            _field("credits", "bigInteger", nullable=False, default_value=0),
+            _field(
+                "credits", "bigInteger", note="signed: charges < 0", nullable=False, default_value=0
+            ),
             _field("tokens", "integer"),
+            _string("status", "ok, error or cancelled (settlements)"),
+            _string("reason", "why credits were granted"),
+            _string("parent_request_id", "the request a tool call was charged under"),
             CREATED,
         ],
         [_m2o("usage", "user", USERS)],
+        # Integer keys grow with time: usageHistory pages by id. The ledger is its own
+        # audit trail, so Directus's activity and revision rows would only triple each write.
+        integer_key=True,
+        accountability=None,
     ),
     Collection(
         "payments",

@@ -1,0 +1,178 @@
+"""Credits: the Redis balance store and the Directus ledger kept in agreement.
+
+- reserve: holds the cost in Redis (rebuilding a missing balance from the ledger first).
+- settle: charges the usage in Redis (once per request id), then writes the ledger row.
+- release: frees a reservation (the request failed or was cancelled); nothing is written.
+- grant / purchase: the ledger row first, then the balance, once per request id.
+
+The ledger is the truth; Redis holds the hot copy. A settlement whose reservation is gone
+(expired, or Redis lost it) is written to the ledger first and applied to Redis only if the
+row is new, so a retry never charges twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from dataclasses import dataclass
+
+from shared.credits.balance import BalanceStore, Keys, Reserved, Settled
+from shared.credits.ledger import Ledger, LedgerEntry
+from shared.errors import ErrorCode, MatewayError
+
+_log = logging.getLogger("shared.credits")
+_LOCK_MS = 30_000
+_LOCK_WAIT_SECONDS = 10.0
+_INSTALL_ROUNDS = 5
+_WRITE_ATTEMPTS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """What a request actually used, as its subgraph reported it."""
+
+    credits: int
+    tokens: int | None = None
+    skill: str = ""
+    status: str = "ok"
+    parent_request_id: str | None = None
+
+
+class Credits:
+    """Reserve, settle, release and grant credits; balances rebuilt from the ledger."""
+
+    def __init__(self, store: BalanceStore, ledger: Ledger, allow_over: bool = True) -> None:
+        self.store = store
+        self.ledger = ledger
+        self.allow_over = allow_over
+
+    async def reserve(self, user: str, request_id: str, cost: int) -> int:
+        """Holds `cost`; the credits left available. Raises INSUFFICIENT_CREDITS."""
+        for _ in range(3):
+            status, available = await self.store.reserve(user, request_id, cost)
+            if status is Reserved.MISSING:
+                await self.rebuild(user)
+                continue
+            if status is Reserved.INSUFFICIENT:
+                raise MatewayError(
+                    ErrorCode.INSUFFICIENT_CREDITS,
+                    f"Not enough credits: {cost} needed, {max(available, 0)} available.",
+                    cost=cost,
+                    available=max(available, 0),
+                )
+            if status is Reserved.ALREADY_SETTLED:
+                raise MatewayError(ErrorCode.CONFLICT, "This request was already charged.")
+            return available
+        raise MatewayError(ErrorCode.UNAVAILABLE, "The credit balance could not be loaded.")
+
+    async def settle(self, user: str, request_id: str, usage: Usage) -> int:
+        """Charges the usage once (capped per the store's policy); the credits charged."""
+        status, charged = await self.store.settle(user, request_id, usage.credits, self.allow_over)
+        if status is Settled.ALREADY:
+            return charged
+        if status is Settled.NO_RESERVATION:
+            # Nothing held in Redis: the ledger row decides whether this is a first charge.
+            entry = self._entry(user, request_id, -max(usage.credits, 0), usage)
+            if await self._write(entry):
+                await self.store.apply(user, request_id, entry.credits)
+            return -entry.credits
+        await self._write(self._entry(user, request_id, -charged, usage))
+        return charged
+
+    async def release(self, user: str, request_id: str) -> bool:
+        """Frees the reservation of a failed or cancelled request; True when one was held."""
+        return await self.store.release(user, request_id)
+
+    async def grant(
+        self,
+        user: str,
+        amount: int,
+        reason: str,
+        request_id: str | None = None,
+        kind: str = "grant",
+    ) -> int:
+        """Adds credits (ledger first, then Redis, once per request id); the new balance."""
+        request_id = request_id or f"{kind}:{uuid.uuid4()}"
+        entry = LedgerEntry(
+            "purchase" if kind == "purchase" else "grant",
+            user,
+            request_id,
+            amount,
+            skill=kind,
+            reason=reason,
+            status="ok",
+        )
+        await self._write(entry)
+        await self.store.apply(user, request_id, amount)
+        return await self.balance(user)
+
+    async def balance(self, user: str) -> int:
+        """The user's settled balance (rebuilt from the ledger when Redis lost it)."""
+        value = await self.store.balance(user)
+        if value is None:
+            value = await self.rebuild(user)
+        return value
+
+    async def available(self, user: str) -> int:
+        """The balance less the live reservations."""
+        return await self.balance(user) - await self.store.reserved(user)
+
+    async def rebuild(self, user: str) -> int:
+        """Sets the missing balance from the ledger's sum, under a lock; the balance."""
+        redis = self.store.redis
+        lock, token = Keys(user).lock, str(uuid.uuid4())
+        deadline = asyncio.get_running_loop().time() + _LOCK_WAIT_SECONDS
+        while not await redis.set(lock, token, nx=True, px=_LOCK_MS):
+            if asyncio.get_running_loop().time() > deadline:
+                raise MatewayError(ErrorCode.UNAVAILABLE, "The credit balance is being rebuilt.")
+            await asyncio.sleep(0.02)
+            value = await self.store.balance(user)
+            if value is not None:
+                return value  # another rebuild finished meanwhile
+        try:
+            return await self._install(user)
+        finally:
+            if await redis.get(lock) in (token, token.encode()):
+                await redis.delete(lock)
+
+    async def _install(self, user: str) -> int:
+        existing = await self.store.balance(user)
+        if existing is not None:
+            return existing
+        total, in_ledger = await self.ledger.snapshot(user)
+        known: dict[str, bool] = {}
+        for _ in range(_INSTALL_ROUNDS):
+            value, unknown = await self.store.install(user, total, known)
+            if value is not None:
+                _log.info("credits balance rebuilt from the ledger", extra={"user": user})
+                return value
+            known.update({request_id: request_id in in_ledger for request_id in unknown})
+        raise MatewayError(ErrorCode.UNAVAILABLE, "The credit balance could not be rebuilt.")
+
+    def _entry(self, user: str, request_id: str, credits: int, usage: Usage) -> LedgerEntry:
+        return LedgerEntry(
+            "settle",
+            user,
+            request_id,
+            credits,
+            skill=usage.skill,
+            tokens=usage.tokens,
+            status=usage.status,
+            parent_request_id=usage.parent_request_id,
+        )
+
+    async def _write(self, entry: LedgerEntry) -> bool:
+        """Writes the row, retrying a few times; True when it is new."""
+        for attempt in range(_WRITE_ATTEMPTS):
+            try:
+                return await self.ledger.write(entry)
+            except MatewayError as error:
+                if error.code is not ErrorCode.UNAVAILABLE or attempt == _WRITE_ATTEMPTS - 1:
+                    _log.error(
+                        "credits ledger write failed",
+                        extra={"request_id": entry.request_id, "code": error.code.value},
+                    )
+                    raise
+                await asyncio.sleep(0.1 * (attempt + 1))
+        return False
