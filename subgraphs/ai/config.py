@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Self
@@ -163,9 +163,9 @@ def enabled_providers(config: ModelsConfig, env: Mapping[str, str]) -> dict[str,
 
 
 def models_to_try(
-    config: ModelsConfig, enabled: Mapping[str, EnabledProvider], preferred: str | Sequence[str]
+    config: ModelsConfig, enabled: Collection[str], preferred: str | Sequence[str]
 ) -> list[ModelConfig]:
-    """The models to try in order: the preferred ones, then the defaults, enabled only.
+    """The models to try in order: the preferred ones, then the defaults, of `enabled` providers.
 
     Raises NoProviderConfigured when none is left.
     """
