@@ -1,0 +1,181 @@
+"""Credits against real Valkey and Directus: reservations, settlement policy, the ledger."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from shared.credits import Credits, Usage
+from shared.errors import ErrorCode, MatewayError
+
+NewUser = Callable[[], Awaitable[str]]
+
+
+def rid() -> str:
+    return f"test:{uuid.uuid4()}"
+
+
+async def funded(credits: Credits, new_user: NewUser, amount: int) -> str:
+    user = await new_user()
+    await credits.grant(user, amount, "test funds")
+    return user
+
+
+async def test_grant_writes_a_ledger_row_and_sets_the_balance(
+    credits: Credits, new_user: NewUser
+) -> None:
+    user = await funded(credits, new_user, 100)
+    assert await credits.balance(user) == 100
+    total, _ = await credits.ledger.snapshot(user)
+    assert total == 100
+
+
+async def test_reserve_fails_when_balance_less_reserved_is_below_cost(
+    credits: Credits, new_user: NewUser
+) -> None:
+    user = await funded(credits, new_user, 25)
+    await credits.reserve(user, rid(), 10)
+    await credits.reserve(user, rid(), 10)
+    with pytest.raises(MatewayError) as raised:
+        await credits.reserve(user, rid(), 10)
+    assert raised.value.code is ErrorCode.INSUFFICIENT_CREDITS
+    assert raised.value.context == {"cost": 10, "available": 5}
+    assert await credits.available(user) == 5
+
+
+async def test_settle_below_reservation_charges_actual_and_frees_the_rest(
+    credits: Credits, new_user: NewUser
+) -> None:
+    user = await funded(credits, new_user, 100)
+    request = rid()
+    await credits.reserve(user, request, 10)
+    assert await credits.settle(user, request, Usage(4, tokens=120, skill="chat")) == 4
+    assert await credits.balance(user) == 96
+    assert await credits.available(user) == 96
+    row = await credits.ledger.find(request)
+    assert row is not None
+    assert (row["credits"], row["tokens"], row["kind"], row["skill"]) == (-4, 120, "settle", "chat")
+
+
+async def test_settle_above_reservation_charges_actual_while_the_balance_allows(
+    credits: Credits, new_user: NewUser
+) -> None:
+    user = await funded(credits, new_user, 30)
+    request = rid()
+    await credits.reserve(user, request, 10)
+    assert await credits.settle(user, request, Usage(25)) == 25
+    assert await credits.balance(user) == 5
+
+
+async def test_settle_above_reservation_is_capped_so_the_balance_never_goes_negative(
+    credits: Credits, new_user: NewUser
+) -> None:
+    user = await funded(credits, new_user, 30)
+    held, request = rid(), rid()
+    await credits.reserve(user, held, 15)  # another request's live reservation
+    await credits.reserve(user, request, 10)
+    assert await credits.settle(user, request, Usage(40)) == 15  # 30 - 15 held elsewhere
+    assert await credits.balance(user) == 15
+    assert await credits.settle(user, held, Usage(15)) == 15
+    assert await credits.balance(user) == 0
+    total, _ = await credits.ledger.snapshot(user)
+    assert total == 0
+
+
+async def test_settling_twice_charges_once_and_writes_one_row(
+    credits: Credits, new_user: NewUser
+) -> None:
+    user = await funded(credits, new_user, 50)
+    request = rid()
+    await credits.reserve(user, request, 10)
+    assert await credits.settle(user, request, Usage(10)) == 10
+    assert await credits.settle(user, request, Usage(10)) == 10
+    assert await credits.balance(user) == 40
+    total, ids = await credits.ledger.snapshot(user)
+    assert total == 40 and request in ids
+
+
+async def test_release_frees_the_reservation_without_a_ledger_row(
+    credits: Credits, new_user: NewUser
+) -> None:
+    user = await funded(credits, new_user, 10)
+    request = rid()
+    await credits.reserve(user, request, 10)
+    assert await credits.available(user) == 0
+    assert await credits.release(user, request) is True
+    assert await credits.available(user) == 10
+    assert await credits.ledger.find(request) is None
+
+
+async def test_concurrent_reservations_never_overdraw(credits: Credits, new_user: NewUser) -> None:
+    user = await funded(credits, new_user, 100)
+
+    async def attempt() -> bool:
+        try:
+            await credits.reserve(user, rid(), 10)
+        except MatewayError:
+            return False
+        return True
+
+    outcomes = await asyncio.gather(*(attempt() for _ in range(50)))
+    assert sum(outcomes) == 10
+    assert await credits.available(user) == 0
+
+
+async def test_lost_balance_is_rebuilt_from_the_ledger(credits: Credits, new_user: NewUser) -> None:
+    user = await funded(credits, new_user, 100)
+    request = rid()
+    await credits.reserve(user, request, 10)
+    await credits.settle(user, request, Usage(10))
+    await credits.store.redis.flushdb()
+    assert await credits.balance(user) == 90
+    # The settled request's retry after the flush finds the row: no second charge.
+    assert await credits.settle(user, request, Usage(10)) == 10
+    assert await credits.balance(user) == 90
+
+
+async def test_settlement_while_the_balance_is_missing_is_counted_once(
+    credits: Credits, new_user: NewUser
+) -> None:
+    user = await funded(credits, new_user, 100)
+    before, during = rid(), rid()
+    await credits.reserve(user, before, 10)
+    await credits.reserve(user, during, 10)
+    await credits.settle(user, before, Usage(10))
+    await credits.store.redis.delete(f"credits:{{{user}}}:balance")  # evicted, holds kept
+    await credits.settle(user, during, Usage(7))  # lands in pending and in the ledger
+    assert await credits.balance(user) == 83
+    total, _ = await credits.ledger.snapshot(user)
+    assert total == 83
+
+
+async def test_pending_settlement_missing_from_the_ledger_snapshot_is_added(
+    credits: Credits, new_user: NewUser
+) -> None:
+    user = await funded(credits, new_user, 100)
+    request = rid()
+    await credits.reserve(user, request, 10)
+    await credits.store.redis.delete(f"credits:{{{user}}}:balance")
+    # The Redis half of a settlement whose ledger write has not landed yet.
+    await credits.store.settle(user, request, 6)
+    assert await credits.rebuild(user) == 94
+
+
+async def test_concurrent_rebuilds_install_one_balance(credits: Credits, new_user: NewUser) -> None:
+    user = await funded(credits, new_user, 70)
+    await credits.store.redis.flushdb()
+    values = await asyncio.gather(*(credits.balance(user) for _ in range(10)))
+    assert values == [70] * 10
+
+
+async def test_settle_without_reservation_writes_the_ledger_then_charges_once(
+    credits: Credits, new_user: NewUser
+) -> None:
+    user = await funded(credits, new_user, 50)
+    request = rid()  # never reserved, e.g. the reservation expired
+    assert await credits.settle(user, request, Usage(5)) == 5
+    assert await credits.settle(user, request, Usage(5)) == 5
+    assert await credits.balance(user) == 45
