@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from shared.crypto import ChatKeyManager, CryptoSettings, build_chat_key_manager
 from shared.settings import ServiceSettings
+from subgraphs.core.chats.rows import ChatRowCache
 
 
 class ChatSettings(ServiceSettings):
@@ -16,6 +17,7 @@ class ChatSettings(ServiceSettings):
 
 
 _keys: list[ChatKeyManager] = []
+_rows: list[ChatRowCache] = []
 _settings: list[ChatSettings] = []
 
 
@@ -29,6 +31,18 @@ def chat_keys() -> ChatKeyManager:
 def use_chat_keys(keys: ChatKeyManager | None) -> None:
     """Make `keys` the process's key manager (None: build from settings on next use)."""
     _keys[:] = [keys] if keys is not None else []
+
+
+def chat_rows() -> ChatRowCache:
+    """The process's cache of chat rows for sending (see rows.py)."""
+    if not _rows:
+        _rows.append(ChatRowCache())
+    return _rows[0]
+
+
+def use_chat_rows(rows: ChatRowCache | None) -> None:
+    """Make `rows` the process's chat row cache (None: a new one on next use)."""
+    _rows[:] = [rows] if rows is not None else []
 
 
 def chat_settings() -> ChatSettings:

@@ -9,7 +9,7 @@ import strawberry
 from shared.directus.loaders import collection_loader
 from shared.errors import ErrorCode, MatewayError
 from subgraphs.core.accounts.caller import caller_identity
-from subgraphs.core.chats.keys import chat_keys
+from subgraphs.core.chats.keys import chat_keys, chat_rows
 from subgraphs.core.chats.service import ChatService
 from subgraphs.core.chats.store import CHAT_FIELDS, CHATS, ChatStore, Row
 from subgraphs.core.context import request_scope
@@ -30,7 +30,7 @@ def chat_service(info: strawberry.Info) -> ChatService:
     """The caller's ChatService for this request."""
     owner = owner_id(info)
     service = request_scope(info.context).service
-    return ChatService(owner, service.directus(), chat_keys(), service.redis())
+    return ChatService(owner, service.directus(), chat_keys(), service.redis(), chat_rows())
 
 
 async def owned_chat_row(info: strawberry.Info, chat_id: str) -> Row | None:

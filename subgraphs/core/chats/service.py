@@ -21,7 +21,6 @@ from redis.asyncio import Redis
 from shared.crypto import ChatCipher, ChatKeyManager
 from shared.directus.client import DirectusClient
 from shared.errors import ErrorCode, MatewayError
-from subgraphs.core.accounts.locks import redis_lock
 from subgraphs.core.chats.ids import (
     MAX_TITLE_CHARS,
     check_id,
@@ -33,6 +32,7 @@ from subgraphs.core.chats.ids import (
     page_size,
     seq_of,
 )
+from subgraphs.core.chats.rows import ChatRowCache, HeldLock, chat_lock
 from subgraphs.core.chats.store import ChatStore, Row, not_found
 
 MESSAGE_FIELDS_FOR_SEND = ["id", "wrapped_key"]
@@ -79,12 +79,18 @@ class ChatService:
     """Chat operations for `owner`; every chat is read through the owner filter."""
 
     def __init__(
-        self, owner: str, client: DirectusClient, keys: ChatKeyManager, redis: Redis
+        self,
+        owner: str,
+        client: DirectusClient,
+        keys: ChatKeyManager,
+        redis: Redis,
+        rows: ChatRowCache | None = None,
     ) -> None:
         self.owner = owner
         self.store = ChatStore(client)
         self.keys = keys
         self.redis = redis
+        self.rows = rows if rows is not None else ChatRowCache(ttl_seconds=0)
         self._client = client
 
     async def open(self, chat_id: str, fields: list[str] | None = None) -> OpenChat:
@@ -97,10 +103,22 @@ class ChatService:
         check_text(text)
         if chat_id is None:
             return await self._first_message(text, mate_id)
-        async with self.chat_lock(check_id(chat_id, "chatId")):
-            chat = await self.open(chat_id, MESSAGE_FIELDS_FOR_SEND)
+        chat_id = check_id(chat_id, "chatId")
+        async with self.chat_lock(chat_id) as held:
+            chat = await self._open_for_send(chat_id, held)
             message_id = await self._store_message(chat.id, chat.cipher, text)
         return Sent(chat.id, message_id, created_chat=False)
+
+    async def _open_for_send(self, chat_id: str, held: HeldLock) -> OpenChat:
+        """The chat from the row cache when its generation is current, else from Directus."""
+        cached = self.rows.get(chat_id, held.generation)
+        if cached is not None and cached.owner == self.owner:
+            cipher = await self.keys.cipher(chat_id, cached.wrapped_key)
+            return OpenChat({"id": chat_id, "wrapped_key": cached.wrapped_key}, cipher)
+        chat = await self.open(chat_id, MESSAGE_FIELDS_FOR_SEND)
+        generation = held.generation or await held.new_generation()
+        self.rows.put(chat_id, self.owner, str(chat.row["wrapped_key"]), generation)
+        return chat
 
     async def _first_message(self, text: str, mate_id: str | None) -> Sent:
         chat_id = new_id()
@@ -198,22 +216,25 @@ class ChatService:
         at creation for that). The overwrite comes before the delete so that a failure in
         between leaves a chat that is already unreadable rather than a key that survived.
         """
-        row = await self.store.owned_chat(
-            self.owner, check_id(chat_id, "chatId"), ["id", "wrapped_key", "title_ciphertext"]
-        )
-        chat = str(row["id"])
-        await self.store.update_chat(
-            chat,
-            {
-                "wrapped_key": noise_like(str(row["wrapped_key"])),
-                "title_ciphertext": noise_like(str(row.get("title_ciphertext") or "")) or None,
-            },
-        )
-        self.keys.destroy(chat)
-        await self.store.delete_chat(chat)
+        chat_id = check_id(chat_id, "chatId")
+        async with self.chat_lock(chat_id) as held:
+            row = await self.store.owned_chat(
+                self.owner, chat_id, ["id", "wrapped_key", "title_ciphertext"]
+            )
+            await self.store.update_chat(
+                chat_id,
+                {
+                    "wrapped_key": noise_like(str(row["wrapped_key"])),
+                    "title_ciphertext": noise_like(str(row.get("title_ciphertext") or "")) or None,
+                },
+            )
+            await held.end_generation()
+            self.rows.evict(chat_id)
+            self.keys.destroy(chat_id)
+            await self.store.delete_chat(chat_id)
 
     @asynccontextmanager
-    async def chat_lock(self, chat_id: str) -> AsyncIterator[None]:
-        """The chat's lock (re-encryption against concurrent writes)."""
-        async with redis_lock(self.redis, f"chat:{chat_id}", hold_seconds=30):
-            yield
+    async def chat_lock(self, chat_id: str) -> AsyncIterator[HeldLock]:
+        """The chat's lock (key changes against concurrent writes) and its generation."""
+        async with chat_lock(self.redis, chat_id) as held:
+            yield held

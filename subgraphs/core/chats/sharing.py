@@ -59,7 +59,7 @@ async def share_chat(chats: ChatService, chat_id: str, base_url: str) -> str:
 
 async def revoke_share(chats: ChatService, chat_id: str) -> None:
     """Delete the chat's share tokens and re-key it (new data key, texts re-encrypted)."""
-    async with chats.chat_lock(check_id(chat_id, "chatId")):
+    async with chats.chat_lock(check_id(chat_id, "chatId")) as held:
         chat = await chats.open(chat_id)
         # Tokens first: from here on no link finds the chat, even if the rekey fails.
         await chats.store.delete_shares(chat.id)
@@ -73,6 +73,9 @@ async def revoke_share(chats: ChatService, chat_id: str) -> None:
         await chats.store.update_chat(
             chat.id, {"wrapped_key": rekeyed.stored, "title_ciphertext": rekeyed.title}
         )
+        # Other processes' cached rows hold the old key: a new generation makes them re-read.
+        await held.new_generation()
+        chats.rows.evict(chat.id)
         chats.keys.destroy(chat.id)
 
 

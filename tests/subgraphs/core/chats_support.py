@@ -19,7 +19,8 @@ from shared.crypto import ChatKeyManager, LocalKeyring
 from shared.directus.client import DirectusClient
 from shared.directus.runtime import DirectusServer
 from shared.identity import Identity
-from subgraphs.core.chats.keys import ChatSettings, use_chat_keys, use_chat_settings
+from subgraphs.core.chats.keys import ChatSettings, use_chat_keys, use_chat_rows, use_chat_settings
+from subgraphs.core.chats.rows import ChatRowCache
 from subgraphs.core.schema import schema
 from subgraphs.core.service import CoreService, use_service
 from tests.shared.conftest import ValkeyServer
@@ -127,10 +128,12 @@ async def chats(
     service = CoreService(settings)
     use_service(service)
     use_chat_keys(keys)
+    use_chat_rows(ChatRowCache())
     use_chat_settings(ChatSettings(share_base_url=SHARE_BASE))
     async with DirectusClient(platform_directus.url, platform_directus.platform_token) as client:
         yield Chats(service, client, keys, keyring_path, valkey, 5, master)
     use_chat_settings(None)
+    use_chat_rows(None)
     use_chat_keys(None)
     use_service(None)
     await service.aclose()

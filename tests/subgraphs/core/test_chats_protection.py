@@ -12,6 +12,8 @@ from redis.asyncio import Redis
 from shared.crypto import ChatCipher, ChatKeyManager, DataKey, DecryptionError, LocalKeyring
 from shared.directus.runtime import DirectusServer
 from subgraphs.core.chats.cancel import cancellation
+from subgraphs.core.chats.keys import chat_rows, use_chat_keys, use_chat_rows
+from subgraphs.core.chats.rows import ChatRowCache
 from tests.shared.conftest import valkey
 from tests.subgraphs.core.chats_support import (
     CANCEL,
@@ -235,3 +237,37 @@ async def test_chat_entities_resolve_for_their_owner_only(chats: Chats) -> None:
     for caller in (bob, None):
         data, errors = await chats.run(query, caller, r=representations())
         assert errors == [] and data == {"_entities": [None]}
+
+
+async def test_a_process_with_a_cached_chat_row_follows_a_rekey_made_elsewhere(
+    chats: Chats,
+) -> None:
+    alice = await chats.new_user()
+    first = await chats.send(alice, "before the revoke")
+    await chats.send(alice, "cached now", first["chatId"])  # this process caches the row
+    mine = chat_rows()
+    # Another process (its own row and key caches) revokes the share: the chat is re-keyed.
+    other_keys = ChatKeyManager(LocalKeyring(chats.keyring_path, chats.keyring_master))
+    use_chat_rows(ChatRowCache())
+    use_chat_keys(other_keys)
+    await chats.ok(REVOKE, alice, c=first["chatId"])
+    use_chat_rows(mine)
+    use_chat_keys(chats.keys)
+    # This process sends again: it must encrypt under the new key, not its cached old one.
+    await chats.send(alice, "after the revoke", first["chatId"])
+    data, errors = await chats.run(MESSAGES, alice, chatId=first["chatId"])
+    assert errors == []
+    texts = [m["text"] for m in data["chatMessages"]["messages"]]
+    assert texts == ["after the revoke", "cached now", "before the revoke"]
+
+
+async def test_a_deleted_chat_refuses_sends_from_a_process_that_cached_it(chats: Chats) -> None:
+    alice = await chats.new_user()
+    sent = await chats.send(alice, "soon gone")
+    await chats.send(alice, "cached now", sent["chatId"])
+    mine = chat_rows()
+    use_chat_rows(ChatRowCache())
+    await chats.ok(DELETE_CHAT, alice, c=sent["chatId"])
+    use_chat_rows(mine)
+    _, errors = await chats.run(SEND, alice, input={"text": "late", "chatId": sent["chatId"]})
+    assert codes(errors) == ["NOT_FOUND"]
