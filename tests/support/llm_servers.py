@@ -245,7 +245,7 @@ class LlmServer:
 
     async def _anthropic_body(self, model: str) -> AsyncIterator[bytes]:
         behaviour = self.behaviour
-        message = {
+        message: dict[str, Any] = {
             "id": "msg_local",
             "type": "message",
             "role": "assistant",
