@@ -53,6 +53,7 @@ class Behaviour:
     cut_after: int | None = None  # drop the connection after N text tokens
     error_event_after: int | None = None  # Anthropic: an overloaded error event after N tokens
     api_key: str | None = None  # when set, other keys get 401
+    flag_words: tuple[str, ...] = ("violence",)  # moderation categories, matched as words
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,7 @@ class LlmServer:
             routes=[
                 Route("/v1/chat/completions", self._openai, methods=["POST"]),
                 Route("/v1/messages", self._anthropic, methods=["POST"]),
+                Route("/v1/moderations", self._moderations, methods=["POST"]),
             ]
         )
         self._thread: UvicornThread | None = None
@@ -235,6 +237,22 @@ class LlmServer:
         }
         yield _sse({**base, "choices": [], "usage": usage})
         yield b"data: [DONE]\n\n"
+
+    async def _moderations(self, request: Request) -> Response:
+        """OpenAI moderations: flags inputs containing any of `behaviour.flag_words`."""
+        refused = await self._admit(request, "openai")
+        if refused is not None:
+            return refused
+        text = str(self.requests[-1].body.get("input", "")).lower()
+        hits = {word: word in text for word in self.behaviour.flag_words}
+        result = {
+            "flagged": any(hits.values()),
+            "categories": hits,
+            "category_scores": {w: float(hit) for w, hit in hits.items()},
+        }
+        return JSONResponse(
+            {"id": "modr-local", "model": "omni-moderation-latest", "results": [result]}
+        )
 
     async def _anthropic(self, request: Request) -> Response:
         refused = await self._admit(request, "anthropic")

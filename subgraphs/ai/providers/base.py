@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal, Protocol, runtime_checkable
 
+from shared.errors import ErrorCode, MatewayError
+
 Role = Literal["system", "user", "assistant", "tool"]
 
 
@@ -149,6 +151,19 @@ class ProviderError(Exception):
         self.status = status
         self.retry_after = retry_after
         self.emitted = emitted
+
+    def to_mateway_error(self) -> MatewayError:
+        """The client-facing error: provider details stay in logs, the code says what to do."""
+        if self.kind is ProviderErrorKind.RATE_LIMITED:
+            code, message = ErrorCode.RATE_LIMITED, "The AI model is busy, try again shortly"
+        elif self.kind is ProviderErrorKind.BAD_REQUEST:
+            code, message = ErrorCode.BAD_USER_INPUT, "The AI model refused the request"
+        else:
+            code, message = ErrorCode.UNAVAILABLE, "The AI model is unavailable"
+        context: dict[str, Any] = {}
+        if self.retry_after is not None:
+            context["retryAfter"] = round(self.retry_after, 3)
+        return MatewayError(code, message, **context)
 
     def __repr__(self) -> str:
         return f"ProviderError({self.kind.value}, {self.message!r}, provider={self.provider!r})"

@@ -10,6 +10,7 @@ from subgraphs.ai.providers.base import (
     ChatMessage,
     ChatRequest,
     Finished,
+    ModerationResult,
     ProviderErrorKind,
     ToolCall,
     ToolCallArgumentsDelta,
@@ -164,3 +165,22 @@ async def test_server_errors_are_unavailable(llm_server: LlmServer, status: int)
     result = await collect(provider(llm_server).stream(ask()))
     assert result.error is not None and result.error.kind is ProviderErrorKind.UNAVAILABLE
     assert result.error.status == status
+
+
+async def test_moderation_flags_and_names_categories(llm_server: LlmServer) -> None:
+    local = provider(llm_server)
+    flagged = await local.moderate("a story full of violence")
+    assert flagged == ModerationResult(True, ("violence",))
+    assert await local.moderate("a story about kittens") == ModerationResult(False, ())
+    assert llm_server.requests[-1].body == {"input": "a story about kittens"}
+
+
+async def test_provider_errors_become_client_errors_without_provider_details(
+    llm_server: LlmServer,
+) -> None:
+    llm_server.script(Behaviour(fail_times=1, fail_status=429, retry_after="3"))
+    result = await collect(provider(llm_server).stream(ask()))
+    assert result.error is not None
+    client_error = result.error.to_mateway_error()
+    assert client_error.extensions() == {"code": "RATE_LIMITED", "retryAfter": 3.0}
+    assert "local" not in client_error.message
