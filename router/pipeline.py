@@ -49,6 +49,8 @@ class Stage(StrEnum):
     OPERATION_VALIDATED = "operation_validated"  # parsed, validated, operation chosen: limits
     PLAN_READY = "plan_ready"  # plan known: auth directives, credit reservation
     RESPONSE = "response"  # result known (also on request errors): settlement, telemetry
+    # A streamed operation (WebSocket, SSE) ended: completed, failed or the client left.
+    STREAM_END = "stream_end"
 
 
 class RequestError(Exception):

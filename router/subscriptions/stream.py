@@ -8,9 +8,10 @@ the returned iterator closes the subgraph subscription.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator, Mapping
 
-from router.pipeline import Pipeline, RequestContext, RequestError
+from router.pipeline import Pipeline, RequestContext, RequestError, Stage
 from router.planner.nodes import SubscriptionNode
 from router.subscriptions import upstream
 from router.subscriptions.sockets import SocketConnector
@@ -38,7 +39,23 @@ class SubscriptionEngine:
         return ctx
 
     async def stream(self, ctx: RequestContext) -> AsyncGenerator[GraphQLResponse, None]:
-        """The payloads for a prepared request: one for queries, one per event otherwise."""
+        """The payloads for a prepared request: one for queries, one per event otherwise.
+
+        Stage.STREAM_END runs when the stream ends, however it ends (the client leaving
+        included), so plugins settle what PLAN_READY reserved.
+        """
+        payloads = self._payloads(ctx)
+        try:
+            async for payload in payloads:
+                yield payload
+        finally:
+            try:
+                await payloads.aclose()  # closes the subgraph subscription first
+            finally:
+                # Shielded: a client that leaves cancels the stream, not the clean-up.
+                await asyncio.shield(self.pipeline.run_stage(Stage.STREAM_END, ctx))
+
+    async def _payloads(self, ctx: RequestContext) -> AsyncGenerator[GraphQLResponse, None]:
         prepared = ctx.prepared
         if ctx.response is not None or prepared is None:
             if ctx.response is not None:
