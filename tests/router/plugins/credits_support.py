@@ -80,8 +80,8 @@ class Subscription:
             for index in range(1, count + 1):
                 report_usage(info, used=index * used_each)
                 yield index
-            while hold:  # waits for the client to leave
-                await asyncio.sleep(0.01)
+            if hold:
+                await asyncio.Event().wait()  # until the client leaves (cancelled)
         finally:
             PROBE.closed_streams += 1
 
