@@ -7,8 +7,10 @@ would repeat it, so a failure mid-stream is raised with `emitted=True` instead.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from shared.circuit_breaker import CircuitBreaker
 from subgraphs.ai.providers.base import (
@@ -59,13 +61,28 @@ def _record(breaker: CircuitBreaker, error: ProviderError) -> None:
         breaker.record_success()
 
 
+@contextlib.asynccontextmanager
+async def closing(events: AsyncIterator[Any]) -> AsyncGenerator[AsyncIterator[Any], None]:
+    """Close an event stream on exit, so a stopped reply releases its HTTP response now.
+
+    `async for` does not close the generator it leaves early; without this the response
+    would stay open until the garbage collector finalizes the generator.
+    """
+    try:
+        yield events
+    finally:
+        close = getattr(events, "aclose", None)
+        if close is not None:
+            await close()
+
+
 async def resilient_stream(
     provider: ChatProvider,
     request: ChatRequest,
     breaker: CircuitBreaker,
     policy: RetryPolicy = RetryPolicy(),
     sleep: Sleep = asyncio.sleep,
-) -> AsyncIterator[StreamEvent]:
+) -> AsyncGenerator[StreamEvent, None]:
     """Stream through the breaker, retrying failures that happen before the first event.
 
     Raises CircuitOpenError when the breaker refuses the call, ProviderError otherwise.
@@ -74,9 +91,10 @@ async def resilient_stream(
         breaker.before_call()
         emitted = False
         try:
-            async for event in provider.stream(request):
-                emitted = True
-                yield event
+            async with closing(provider.stream(request)) as events:
+                async for event in events:
+                    emitted = True
+                    yield event
         except ProviderError as error:
             error.emitted = emitted
             error.provider = error.provider or provider.name

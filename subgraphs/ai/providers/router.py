@@ -10,7 +10,7 @@ import asyncio
 import dataclasses
 import os
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 
 from shared.circuit_breaker import BreakerConfig, CircuitBreakers, CircuitOpenError, Clock
 from subgraphs.ai.config import (
@@ -30,7 +30,7 @@ from subgraphs.ai.providers.base import (
     StreamEvent,
 )
 from subgraphs.ai.providers.openai_compatible import OpenAICompatibleProvider
-from subgraphs.ai.providers.resilience import RetryPolicy, Sleep, resilient_stream
+from subgraphs.ai.providers.resilience import RetryPolicy, Sleep, closing, resilient_stream
 
 
 def build_provider(enabled: EnabledProvider) -> ChatProvider:
@@ -52,20 +52,26 @@ class RoutedStream:
         self.model: ModelConfig | None = None
         # (model id, why it was skipped), in the order tried.
         self.skipped: list[tuple[str, str]] = []
+        self._events = self._run()
 
     def __aiter__(self) -> AsyncIterator[StreamEvent]:
-        return self._run()
+        return self._events
 
-    async def _run(self) -> AsyncIterator[StreamEvent]:
+    async def aclose(self) -> None:
+        """Stop the reply (e.g. the user cancelled it): closes the provider's response."""
+        await self._events.aclose()
+
+    async def _run(self) -> AsyncGenerator[StreamEvent, None]:
         failures: list[ProviderError | CircuitOpenError] = []
         for model in self._models:
             request = dataclasses.replace(self._request, model=model.model)
             started = False
             try:
-                async for event in self._router.model_stream(model, request):
-                    if not started:
-                        started, self.model = True, model
-                    yield event
+                async with closing(self._router.model_stream(model, request)) as events:
+                    async for event in events:
+                        if not started:
+                            started, self.model = True, model
+                        yield event
                 return
             except (ProviderError, CircuitOpenError) as error:
                 if started:
@@ -144,7 +150,9 @@ class ModelRouter:
         """Route a request to the first model that answers (`request.model` is replaced)."""
         return RoutedStream(self, self.models_for(preferred), request)
 
-    def model_stream(self, model: ModelConfig, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+    def model_stream(
+        self, model: ModelConfig, request: ChatRequest
+    ) -> AsyncGenerator[StreamEvent, None]:
         """One model's stream through its provider's breaker and retry policy."""
         provider = self.providers[model.provider]
         policy = self._policies.get(model.provider, RetryPolicy())

@@ -156,7 +156,7 @@ async def test_tokens_arrive_at_the_scripted_rate(llm_server: LlmServer) -> None
     result = await collect(provider(llm_server).stream(ask()))
     elapsed = time.monotonic() - start
     assert result.error is None
-    assert 0.18 <= elapsed < 1.0  # 10 gaps at 50 tokens/s
+    assert 0.18 <= elapsed < 2.0  # 10 gaps at 50 tokens/s; generous on a busy machine
 
 
 @pytest.mark.parametrize("status", [500, 503])

@@ -9,7 +9,7 @@ import pytest
 from shared.circuit_breaker import CircuitState
 from shared.errors import ErrorCode
 from subgraphs.ai.config import ModelsConfig, NoProviderConfigured
-from subgraphs.ai.providers.base import ProviderError
+from subgraphs.ai.providers.base import ProviderError, TextDelta
 from subgraphs.ai.providers.router import ModelRouter
 from tests.subgraphs.ai.providers.helpers import FakeClock, RecordingSleep, ask, collect
 from tests.support.llm_servers import Behaviour, LlmServer
@@ -197,3 +197,21 @@ def test_no_provider_configured_says_how_to_configure_one() -> None:
     assert "PRIMARY_KEY" in error.message and "BACKUP_KEY" in error.message
     assert "PRIMARY_URL" in error.message
     assert error.extensions()["code"] == "AI_NOT_CONFIGURED"
+
+
+async def test_a_reply_stopped_during_a_half_open_trial_frees_the_trial(
+    router: ModelRouter, llm_server: LlmServer, clock: FakeClock
+) -> None:
+    llm_server.script(Behaviour(fail_times=3, fail_status=500))
+    await _reply(router)
+    clock.now += 31
+    llm_server.script(Behaviour(text="one two three four five", tokens_per_second=20))
+    stream = router.stream("default", ask())
+    first = await anext(aiter(stream))
+    assert first == TextDelta("one")
+    await stream.aclose()  # the user pressed stop: no verdict on the provider
+    breaker = router.breakers.get("primary")
+    assert breaker.state is CircuitState.HALF_OPEN
+    text, model, _ = await _reply(router)  # the trial slot is free again
+    assert (text, model) == ("one two three four five", "fast")
+    assert breaker.state is CircuitState.CLOSED
