@@ -9,6 +9,7 @@ from shared.errors import MatewaySchema
 from subgraphs.core.api_key_types import api_keys_field
 from subgraphs.core.chats import queries as chat_queries
 from subgraphs.core.context import request_scope
+from subgraphs.core.credits import fields as credit_fields
 from subgraphs.core.mutations import (
     cancel_reply,
     check_username_valid,
@@ -52,6 +53,8 @@ class Query:
     chat_messages = chat_queries.chat_messages_field
     shared_chat = chat_queries.shared_chat_field
     api_keys = api_keys_field
+    credit_balance = credit_fields.credit_balance_field
+    usage_history = credit_fields.usage_history_field
 
 
 @strawberry.type
@@ -77,6 +80,7 @@ class Mutation:
     revoke_share = revoke_share.field
     create_api_key = create_api_key.field
     revoke_api_key = revoke_api_key.field
+    grant_credits = credit_fields.grant_credits_field
 
 
 schema = MatewaySchema(query=Query, mutation=Mutation, types=[User, Chat])

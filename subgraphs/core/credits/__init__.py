@@ -1,0 +1,1 @@
+"""Credits in the core app: `creditBalance`, `usageHistory` and the admin's `grantCredits`."""
