@@ -55,8 +55,8 @@ def _overridden(subgraphs: list[Subgraph], type_name: str, field_name: str) -> s
     return {
         f.override
         for s in subgraphs
-        for f in [s.types[type_name].fields.get(field_name)]
         if type_name in s.types
+        for f in [s.types[type_name].fields.get(field_name)]
         if f is not None and f.override is not None and f.override_label is None
     }
 

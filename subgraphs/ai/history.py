@@ -1,0 +1,119 @@
+"""The chat a reply belongs to: its history (decrypted), its mate, and storing the answer.
+
+Reuses core's chat code as a library (the ai app runs in the router's process in local mode
+with the same settings): rows are read through the owner filter, texts are decrypted with
+the chat's key, and the reply is written encrypted under the chat's lock, so a concurrent
+`revokeShare` re-key never misses it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from shared.errors import ErrorCode, MatewayError
+from subgraphs.ai.providers.base import ChatMessage
+from subgraphs.core.chats.ids import check_id, new_id, seq_of
+from subgraphs.core.chats.keys import chat_keys, chat_rows
+from subgraphs.core.chats.service import ChatService, OpenChat
+from subgraphs.core.service import current_service
+from subgraphs.mates.service import builtin_mates_by_id
+
+DEFAULT_PROMPT = "You are a helpful assistant. Answer clearly and say when you are unsure."
+_MATE_FIELDS = ["id", "system_prompt", "preferred_model", "allowed_apps"]
+
+
+@dataclass(frozen=True)
+class Mate:
+    """What a reply needs of the chat's mate."""
+
+    system_prompt: str
+    preferred_model: str
+    allowed_apps: frozenset[str]
+
+
+@dataclass(frozen=True)
+class ReplyContext:
+    """An owned chat, its mate and the conversation up to (and with) the user's message."""
+
+    chat: OpenChat
+    mate: Mate
+    history: tuple[ChatMessage, ...]
+    user_text: str
+
+
+def chat_service(owner: str) -> ChatService:
+    """Core's ChatService for `owner`, on core's clients and key manager."""
+    service = current_service()
+    return ChatService(owner, service.directus(), chat_keys(), service.redis(), chat_rows())
+
+
+async def load_reply_context(
+    chats: ChatService, chat_id: str, message_id: str, limit: int
+) -> ReplyContext:
+    """The chat (NOT_FOUND unless the caller's), its mate, and history ending at the message."""
+    message_id = check_id(message_id, "messageId")
+    chat = await chats.open(chat_id)
+    target = await chats.store.message_in_chat(chat.id, message_id)
+    rows = await chats.store.list_messages(chat.id, None, limit)
+    seq = seq_of(str(target["id"]))
+    rows = [row for row in rows if int(row["seq"]) <= seq]
+    history: list[ChatMessage] = []
+    for row in reversed(rows):
+        role = str(row.get("role") or "user")
+        if role not in ("user", "assistant"):
+            continue
+        text = chat.cipher.decrypt_message(str(row["id"]), str(row["body_ciphertext"]))
+        history.append(ChatMessage(role="user" if role == "user" else "assistant", content=text))
+    if not history or history[-1].role != "user":
+        raise MatewayError(ErrorCode.BAD_USER_INPUT, "Reply to a user message", field="messageId")
+    mate = await _mate_of(chats, chat.row)
+    return ReplyContext(chat, mate, tuple(history), history[-1].content)
+
+
+async def _mate_of(chats: ChatService, row: dict[str, Any]) -> Mate:
+    builtin = row.get("builtin_mate")
+    if builtin:
+        found = builtin_mates_by_id().get(str(builtin))
+        if found is not None:
+            return Mate(found.system_prompt, found.preferred_model, frozenset(found.allowed_apps))
+    mate_id = row.get("mate")
+    if mate_id:
+        rows = (
+            await current_service()
+            .directus()
+            .read_items(
+                "mates",
+                filter={"id": {"_eq": str(mate_id)}, "owner": {"_eq": chats.owner}},
+                fields=_MATE_FIELDS,
+                limit=1,
+            )
+        )
+        if rows:
+            found_row = rows[0]
+            return Mate(
+                str(found_row.get("system_prompt") or DEFAULT_PROMPT),
+                str(found_row.get("preferred_model") or "default"),
+                frozenset(found_row.get("allowed_apps") or ()),
+            )
+    # A chat without a mate talks to the default model with every installed app.
+    return Mate(DEFAULT_PROMPT, "default", frozenset({"*"}))
+
+
+async def store_reply(chats: ChatService, chat: OpenChat, text: str, status: str) -> str:
+    """Write the assistant's answer encrypted into the chat; its message id."""
+    async with chats.chat_lock(chat.id):
+        # Re-open under the lock: a re-key since the reply started changed the key.
+        current = await chats.open(chat.id, ["id", "wrapped_key"])
+        message_id = new_id()
+        await chats.store.create_message(
+            {
+                "id": message_id,
+                "seq": seq_of(message_id),
+                "chat": current.id,
+                "role": "assistant",
+                "body_ciphertext": current.cipher.encrypt_message(message_id, text),
+                "status": status,
+            }
+        )
+    return message_id

@@ -1,0 +1,92 @@
+"""What the ai app shares across requests: settings, the model router, skills, clients.
+
+The chat rows, keys, Directus and Redis are core's (the ai app runs in the same process in
+local mode with the same settings), reached through core's own service objects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+
+from shared.apps.app_settings import load_app_settings
+from shared.apps.manifest import MANIFEST_FILE, load_manifest
+from subgraphs.ai.config import ModelsConfig, load_models_config
+from subgraphs.ai.providers.router import ModelRouter
+from subgraphs.ai.settings import AiSettings
+from subgraphs.ai.tools import ToolCatalog
+
+SUBGRAPHS_ROOT = Path(__file__).resolve().parents[1]
+
+
+class AiRuntime:
+    """One per process (see `current_runtime`); tests build their own and install it."""
+
+    def __init__(
+        self,
+        settings: AiSettings,
+        *,
+        models: ModelsConfig | None = None,
+        env: dict[str, str] | None = None,
+        tools: ToolCatalog | None = None,
+        router_transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.settings = settings
+        self.models = models or load_models_config()
+        self._env = env
+        self._tools = tools
+        self._router_transport = router_transport
+        self._model_router: ModelRouter | None = None
+        self._http: httpx.AsyncClient | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def model_router(self) -> ModelRouter:
+        """The providers the environment enables; NoProviderConfigured (AI_NOT_CONFIGURED)."""
+        if self._model_router is None:
+            # Built on first use so that a server without providers still starts.
+            self._model_router = ModelRouter.from_config(self.models, self._env)
+        return self._model_router
+
+    def tools(self) -> ToolCatalog:
+        """Every installed app's skills as tools (read once)."""
+        if self._tools is None:
+            self._tools = ToolCatalog.from_apps(str(SUBGRAPHS_ROOT))
+        return self._tools
+
+    def router_http(self) -> httpx.AsyncClient:
+        """The HTTP client tool calls use to reach the router (one per event loop)."""
+        loop = asyncio.get_running_loop()
+        if self._http is None or self._loop is not loop:
+            self._http = httpx.AsyncClient(
+                transport=self._router_transport, timeout=httpx.Timeout(60.0, connect=5.0)
+            )
+            self._loop = loop
+        return self._http
+
+    async def aclose(self) -> None:
+        """Close the providers' pools and the router client."""
+        if self._model_router is not None:
+            await self._model_router.aclose()
+            self._model_router = None
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+
+_current: list[AiRuntime] = []
+
+
+def current_runtime() -> AiRuntime:
+    """The process's runtime, built from AiSettings on first use."""
+    if not _current:
+        source = Path(__file__).with_name(MANIFEST_FILE)
+        settings = load_app_settings(AiSettings, load_manifest(source), source)
+        _current.append(AiRuntime(settings))
+    return _current[0]
+
+
+def use_runtime(runtime: AiRuntime | None) -> None:
+    """Install `runtime` for this process (None: build from settings on next use)."""
+    _current[:] = [runtime] if runtime is not None else []
