@@ -35,7 +35,8 @@ def bundled_model_dir() -> Path:
 def _layer_norm(x: Vector, weight: Vector, bias: Vector, eps: float) -> Vector:
     mean = x.mean(axis=-1, keepdims=True)
     var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
-    return ((x - mean) / np.sqrt(var + eps) * weight + bias).astype(np.float32)
+    normed: Vector = ((x - mean) / np.sqrt(var + eps) * weight + bias).astype(np.float32)
+    return normed
 
 
 def _erf(x: Vector) -> Vector:
@@ -46,7 +47,8 @@ def _erf(x: Vector) -> Vector:
     poly = t * (
         0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))
     )
-    return (sign * (1.0 - poly * np.exp(-a * a))).astype(np.float32)
+    result: Vector = (sign * (1.0 - poly * np.exp(-a * a))).astype(np.float32)
+    return result
 
 
 def _gelu(x: Vector) -> Vector:
@@ -132,11 +134,13 @@ class SentenceEncoder:
         summed = (hidden * mask[:, :, None]).sum(axis=1)
         pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1e-9)
         norms = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-        return (pooled / norms).astype(np.float32)
+        unit: Vector = (pooled / norms).astype(np.float32)
+        return unit
 
     def encode_one(self, text: str) -> Vector:
         """Embeds one text: a unit-length vector."""
-        return self.encode([text])[0]
+        row: Vector = self.encode([text])[0]
+        return row
 
     def _forward(self, ids: npt.NDArray[np.int64], mask: Vector) -> Vector:
         batch, length = ids.shape

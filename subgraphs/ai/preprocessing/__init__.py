@@ -1,0 +1,29 @@
+"""Preprocessing before the provider call: topic, mate suggestion, difficulty, moderation."""
+
+from subgraphs.ai.preprocessing.catalogue import Match
+from subgraphs.ai.preprocessing.difficulty import DifficultyEstimate
+from subgraphs.ai.preprocessing.moderation import (
+    ModerationUnavailable,
+    ModerationVerdict,
+    Moderator,
+    OpenAIModerator,
+)
+from subgraphs.ai.preprocessing.service import (
+    MateProfile,
+    PreprocessContext,
+    Preprocessor,
+    PreprocessResult,
+)
+
+__all__ = [
+    "DifficultyEstimate",
+    "Match",
+    "MateProfile",
+    "ModerationUnavailable",
+    "ModerationVerdict",
+    "Moderator",
+    "OpenAIModerator",
+    "PreprocessContext",
+    "PreprocessResult",
+    "Preprocessor",
+]
