@@ -32,6 +32,8 @@ class Charges:
     request_id: str
     holds: list[ChargedField]
     reported: dict[str, dict[str, Any]] = field(default_factory=dict)
+    streamed: bool = False  # a subscription: failures come from its events
+    failed: set[str] = field(default_factory=set)
 
     def hold_id(self, charged: ChargedField) -> str:
         """The ledger's request id of one charged field."""
@@ -46,6 +48,12 @@ class Charges:
             for key, report in reports.items():
                 if isinstance(report, dict) and isinstance(report.get("used"), int):
                     self.reported[str(key)] = report
+
+    def take_event(self, event: GraphQLResponse) -> None:
+        """Keeps a subscription event's report and the root fields it says failed."""
+        self.streamed = True
+        self.take_report(event.get("extensions"))
+        self.failed |= _error_keys(event)
 
 
 class CreditGate:
@@ -91,7 +99,7 @@ class CreditGate:
         charges = ctx.state.pop(STATE_KEY, None)
         if not isinstance(charges, Charges):
             return
-        failed = _failed_keys(ctx)
+        failed = charges.failed if charges.streamed else _failed_keys(ctx)
         for charged in charges.holds:
             try:
                 await self._settle_one(charges, charged, failed)
@@ -153,7 +161,7 @@ class CreditsExecutor:
         """One subscription event; its report (the stream's running usage) kept."""
         charges = ctx.state.get(STATE_KEY)
         if isinstance(charges, Charges):
-            charges.take_report(event.get("extensions"))
+            charges.take_event(event)
         return await self.inner.execute_event(prepared, event, variables, transports, ctx)
 
     def __getattr__(self, name: str) -> Any:
@@ -197,17 +205,18 @@ def _executed(prepared: PreparedOperation) -> OperationDefinitionNode:
 
 
 def _failed_keys(ctx: RequestContext) -> set[str]:
-    """Root response keys with errors; '*' when the whole request failed."""
+    """Root response keys with errors; '*' when the whole request failed (or never ran)."""
     if "request_error" in ctx.state or ctx.response is None:
         return {"*"}
+    return _error_keys(ctx.response)
+
+
+def _error_keys(response: GraphQLResponse) -> set[str]:
     failed: set[str] = set()
-    for error in ctx.response.get("errors") or ():
+    for error in response.get("errors") or ():
         path = error.get("path") if isinstance(error, dict) else None
-        if isinstance(path, list) and path:
-            failed.add(str(path[0]))
-        else:
-            failed.add("*")
-    if ctx.response.get("data") is None and ctx.response.get("errors"):
+        failed.add(str(path[0]) if isinstance(path, list) and path else "*")
+    if response.get("data") is None and response.get("errors"):
         failed.add("*")
     return failed
 

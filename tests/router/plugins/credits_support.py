@@ -73,13 +73,21 @@ class Mutation:
 class Subscription:
     @strawberry.subscription(directives=[signed_in(), Credits(cost=10)])
     async def reply(
-        self, info: strawberry.Info, count: int, used_each: int = 1, hold: bool = False
+        self,
+        info: strawberry.Info,
+        count: int,
+        used_each: int = 1,
+        hold: bool = False,
+        fail: bool = False,
     ) -> AsyncGenerator[int, None]:
         PROBE.open_streams += 1
         try:
             for index in range(1, count + 1):
-                report_usage(info, used=index * used_each)
+                if used_each:
+                    report_usage(info, used=index * used_each)
                 yield index
+            if fail:
+                raise ValueError("the provider failed")
             if hold:
                 await asyncio.Event().wait()  # until the client leaves (cancelled)
         finally:

@@ -194,6 +194,8 @@ async def test_subscription_settles_the_final_report_when_it_ends(
         messages = [await ws.receive_json(timeout=5) for _ in range(4)]
     assert [m["type"] for m in messages] == ["next", "next", "next", "complete"]
     assert await credits.balance(user) == 44
+    (row,) = await settlements(credits, user)
+    assert (row["credits"], row["status"]) == (-6, "ok")
 
 
 async def test_subscription_settles_when_the_client_disconnects(
@@ -213,3 +215,21 @@ async def test_subscription_settles_when_the_client_disconnects(
     (row,) = await settlements(credits, user)
     assert row["credits"] == -6
     assert await credits.balance(user) == 44
+
+
+async def test_subscription_without_reports_is_charged_its_cost_or_released_on_failure(
+    router: CreditsRouter, credits: Credits, directus: DirectusClient
+) -> None:
+    user = await funded_user(credits, directus, 50)
+    for query in (
+        "subscription { reply(count: 2, usedEach: 0) }",
+        "subscription { reply(count: 0, usedEach: 0, fail: true) }",
+    ):
+        async with router.websocket(f"user:{user}") as ws:
+            await ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": query}})
+            for _ in range(5):
+                if (await ws.receive_json(timeout=5))["type"] in ("complete", "error"):
+                    break
+    (row,) = await settlements(credits, user)
+    assert (row["credits"], row["status"], row["skill"]) == (-10, "ok", "reply")
+    assert await credits.available(user) == 40
