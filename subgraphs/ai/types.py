@@ -7,8 +7,12 @@ from typing import Annotated
 import strawberry
 from strawberry.scalars import JSON
 
+from shared.apps.directives import signed_in
 
-@strawberry.type(description="What preprocessing found before the model was called.")
+
+@strawberry.type(
+    description="What preprocessing found before the model was called.", directives=[signed_in()]
+)
 class PreprocessingEvent:
     topic: str | None
     mate_id: str | None
@@ -16,18 +20,24 @@ class PreprocessingEvent:
     flagged: bool
 
 
-@strawberry.type(description="A piece of the answer's text (deltas coalesced over ~40 ms).")
+@strawberry.type(
+    description="A piece of the answer's text (deltas coalesced over ~40 ms).",
+    directives=[signed_in()],
+)
 class TextDeltaEvent:
     text: str
 
 
-@strawberry.type(description="The model started a tool (skill) call.")
+@strawberry.type(description="The model started a tool (skill) call.", directives=[signed_in()])
 class ToolCallStartedEvent:
     call_id: str
     name: str
 
 
-@strawberry.type(description="A tool call finished; `ok` is false when the skill failed.")
+@strawberry.type(
+    description="A tool call finished; `ok` is false when the skill failed.",
+    directives=[signed_in()],
+)
 class ToolCallFinishedEvent:
     call_id: str
     name: str
@@ -35,7 +45,7 @@ class ToolCallFinishedEvent:
     result: JSON | None
 
 
-@strawberry.type(description="Tokens and credits of a reply.")
+@strawberry.type(description="Tokens and credits of a reply.", directives=[signed_in()])
 class ReplyUsage:
     input_tokens: int
     output_tokens: int
@@ -44,7 +54,9 @@ class ReplyUsage:
     tool_calls: int
 
 
-@strawberry.type(description="The reply ended: stored (encrypted) as `messageId`.")
+@strawberry.type(
+    description="The reply ended: stored (encrypted) as `messageId`.", directives=[signed_in()]
+)
 class ReplyFinishedEvent:
     message_id: strawberry.ID
     status: str  # done | cancelled | failed
