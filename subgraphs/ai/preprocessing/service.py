@@ -147,19 +147,22 @@ class Preprocessor:
 
     def _user_catalogue(self, encoder: SentenceEncoder, context: PreprocessContext) -> Catalogue:
         # A user's mates change rarely: their vectors are kept by (id, description), bounded.
-        missing = [m for m in context.user_mates if (m.id, m.description) not in self._user_mates]
+        keys = [(mate.id, mate.description) for mate in context.user_mates]
+        found = {key: self._user_mates[key] for key in keys if key in self._user_mates}
+        missing = [
+            mate for mate, key in zip(context.user_mates, keys, strict=True) if key not in found
+        ]
         if missing:
-            vectors = encoder.encode([m.description or m.name for m in missing])
+            vectors = encoder.encode([mate.description or mate.name for mate in missing])
+            fresh = {(m.id, m.description): v for m, v in zip(missing, vectors, strict=True)}
+            found.update(fresh)
             with self._lock:
-                if len(self._user_mates) > 10_000:
+                if len(self._user_mates) + len(fresh) > 10_000:
                     self._user_mates.clear()
-                for mate, vector in zip(missing, vectors, strict=True):
-                    self._user_mates[(mate.id, mate.description)] = vector
-        rows = [self._user_mates.get((m.id, m.description)) for m in context.user_mates]
-        kept = [(m.id, v) for m, v in zip(context.user_mates, rows, strict=True) if v is not None]
-        if not kept:
+                self._user_mates.update(fresh)
+        if not keys:
             return Catalogue((), np.zeros((0, encoder.dimension), np.float32))
-        return Catalogue(tuple(i for i, _ in kept), np.stack([v for _, v in kept]))
+        return Catalogue(tuple(key[0] for key in keys), np.stack([found[key] for key in keys]))
 
     async def preprocess(self, text: str, context: PreprocessContext) -> PreprocessResult:
         """Runs the analysis in a worker thread while the moderator (if any) is asked."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import orjson
 import pytest
 
@@ -111,3 +113,23 @@ async def test_preprocess_without_a_moderator_gives_an_event_payload(
         "moderation_error",
         "elapsed_ms",
     }
+
+
+def test_concurrent_calls_from_threads_agree_with_sequential_ones(
+    preprocessor: Preprocessor,
+) -> None:
+    texts = EASY + MEDIUM + HARD
+    expected = [preprocessor.analyse(text, NO_MATES) for text in texts]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda t: preprocessor.analyse(t, NO_MATES), texts * 3))
+    assert results == expected * 3
+
+
+def test_an_edited_user_mate_is_embedded_again(preprocessor: Preprocessor) -> None:
+    text = "What can I cook for dinner with leftover rice, eggs and spinach? Give me a recipe."
+    chef = MateProfile("u-7", "Remy", "A chef who suggests recipes and cooking techniques.")
+    _, first, _ = preprocessor.analyse(text, PreprocessContext((chef,)))
+    assert first is not None and first.id == "u-7"
+    gardener = MateProfile("u-7", "Remy", "A gardener who knows about soil and pruning roses.")
+    _, mate, _ = preprocessor.analyse(text, PreprocessContext((gardener,)))
+    assert mate is not None and mate.id != "u-7"
