@@ -48,6 +48,17 @@ class SubscriptionSettings(BaseModel):
     max_operations_per_connection: int = Field(default=100, ge=1)
 
 
+class UploadSettings(BaseModel):
+    """GraphQL multipart uploads (router/http/multipart.py); ``enabled: false`` refuses them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    max_file_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
+    max_total_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
+    max_files: int = Field(default=4, ge=1)
+
+
 class RouterConfig(BaseSettings):
     """Everything the router can be told; defaults suit a local single-process install."""
 
@@ -74,6 +85,7 @@ class RouterConfig(BaseSettings):
         default=frozenset(), description="progressive @override labels switched on"
     )
     subscriptions: SubscriptionSettings = Field(default_factory=SubscriptionSettings)
+    uploads: UploadSettings = Field(default_factory=UploadSettings)
     plugins: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     @property

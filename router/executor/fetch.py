@@ -29,6 +29,7 @@ from router.executor.inflight import InflightFetches
 from router.executor.representations import collect_representations
 from router.planner.nodes import FetchNode
 from router.transports import SubgraphError, SubgraphTransport
+from router.uploads import find_uploads
 
 FetchObserver = Callable[[str, float, bool], None]
 """Called after each subgraph fetch with (service name, seconds, succeeded)."""
@@ -109,6 +110,11 @@ async def _call(node: FetchNode, variables: dict[str, Any], ctx: ExecutionContex
     if transport is None:
         raise _FetchFailed(SUBGRAPH_UNAVAILABLE, f"no transport for subgraph {node.service_name}")
     sent = variables or None
+    if sent is not None and node.operation_kind == "mutation" and node.requires is None:
+        # A root mutation may carry uploaded files: they go on as a multipart request.
+        uploads = find_uploads(sent)
+        if uploads:
+            return await _send_files(transport, node, sent, uploads, ctx)
     try:
         if ctx.inflight is not None and node.operation_kind == "query":
             key = InflightFetches.key(node.service_name, node.operation, sent, ctx.headers)
@@ -122,6 +128,35 @@ async def _call(node: FetchNode, variables: dict[str, Any], ctx: ExecutionContex
     if not isinstance(response, dict):
         raise _FetchFailed(SUBGRAPH_INVALID_RESPONSE, "response is not a JSON object")
     return response
+
+
+async def _send_files(
+    transport: SubgraphTransport,
+    node: FetchNode,
+    variables: dict[str, Any],
+    uploads: list[Any],
+    ctx: ExecutionContext,
+) -> JSONObject:
+    execute_with_files = getattr(transport, "execute_with_files", None)
+    if execute_with_files is None:
+        detail = f"the transport of subgraph {node.service_name} cannot forward files"
+        raise _FetchFailed(SUBGRAPH_UNAVAILABLE, detail)
+    started = time.perf_counter()
+    ok = False
+    try:
+        response = await execute_with_files(
+            node.operation, variables, node.operation_name, ctx.headers, uploads
+        )
+        ok = isinstance(response, dict)
+    except SubgraphError as exc:
+        raise _FetchFailed(exc.code or SUBGRAPH_UNAVAILABLE, exc.message) from exc
+    finally:
+        if ctx.on_fetch is not None:
+            ctx.on_fetch(node.service_name, time.perf_counter() - started, ok)
+    if not ok:
+        raise _FetchFailed(SUBGRAPH_INVALID_RESPONSE, "response is not a JSON object")
+    result: JSONObject = response
+    return result
 
 
 async def _send(

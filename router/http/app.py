@@ -27,6 +27,12 @@ from router.http.graphql_http import (
 )
 from router.http.health import check_health, load_dependency_checks
 from router.http.metrics import CONTENT_TYPE_LATEST, RouterMetrics
+from router.http.multipart import (
+    UPLOADS_STATE,
+    install_upload_guard,
+    is_multipart,
+    read_multipart_request,
+)
 from router.pipeline import GraphQLRequest, Pipeline, RequestContext, RequestError
 from router.subscriptions.sse import stream_sse
 from router.subscriptions.stream import SubscriptionEngine
@@ -68,6 +74,7 @@ class RouterApp:
         self.transports = transports
         self.on_startup = on_startup or []
         self.on_shutdown = on_shutdown or []
+        install_upload_guard(pipeline)
         # Named dependency checks /health runs besides the subgraphs: given, or from config.
         self.dependency_checks: dict[str, HealthCheck] = (
             dict(dependency_checks)
@@ -139,7 +146,7 @@ class RouterApp:
             await _send_json(send, 406, _errors(message))
             return
         try:
-            request = await self._read_request(scope, receive, headers)
+            request, has_files = await self._read_request(scope, receive, headers)
         except ClientDisconnected:
             return
         except RequestError as error:
@@ -152,6 +159,8 @@ class RouterApp:
             headers=headers,
             client_ip=client[0] if client else None,
         )
+        if has_files:
+            ctx.state[UPLOADS_STATE] = True
         if media == EVENT_STREAM:
             await self._event_stream(ctx, receive, send)
             return
@@ -161,11 +170,23 @@ class RouterApp:
 
     async def _read_request(
         self, scope: Scope, receive: Receive, headers: dict[str, str]
-    ) -> GraphQLRequest:
+    ) -> tuple[GraphQLRequest, bool]:
+        """The request, and whether it carries uploaded files (multipart requests only)."""
         if scope["method"] == "GET":
-            return request_from_query_string(scope.get("query_string", b""))
+            return request_from_query_string(scope.get("query_string", b"")), False
+        content_type = headers.get("content-type", "")
+        if is_multipart(content_type):
+            # The GraphQL multipart request spec (uploads): its own streaming reader and limits.
+            declared = headers.get("content-length")
+            return await read_multipart_request(
+                receive,
+                content_type,
+                self.config.uploads,
+                ClientDisconnected,
+                int(declared) if declared and declared.isdigit() else None,
+            )
         body = await _read_body(receive, headers, self.config.max_body_bytes)
-        return request_from_body(body, headers.get("content-type", ""))
+        return request_from_body(body, content_type), False
 
     async def _respond(
         self,

@@ -85,6 +85,11 @@ def request_from_query_string(query_string: bytes) -> GraphQLRequest:
     return _request_from_mapping(params, decode_json=True)
 
 
+def request_from_mapping(payload: dict[str, Any]) -> GraphQLRequest:
+    """The GraphQL request in a decoded JSON object (e.g. a multipart request's operations)."""
+    return _request_from_mapping(payload, decode_json=False)
+
+
 def _request_from_mapping(payload: dict[str, Any], decode_json: bool) -> GraphQLRequest:
     query = payload.get("query")
     operation_name = payload.get("operationName") or None

@@ -23,6 +23,7 @@ from router.transports import (
     decode_response,
     request_body,
 )
+from router.uploads import Upload, multipart_request
 
 
 class _Connection(asyncio.Protocol):
@@ -118,9 +119,26 @@ class AsgiTransport:
         headers: dict[str, str] | None = None,
     ) -> GraphQLResponse:
         body = request_body(query, variables, operation_name)
+        return await self._exchange(body, headers, b"application/json")
+
+    async def execute_with_files(
+        self,
+        query: str,
+        variables: dict[str, Any],
+        operation_name: str | None,
+        headers: dict[str, str] | None,
+        uploads: list[tuple[str, Upload]],
+    ) -> GraphQLResponse:
+        """A mutation whose variables hold uploads, sent as a GraphQL multipart request."""
+        content_type, body = multipart_request(query, variables, operation_name, uploads)
+        return await self._exchange(body, headers, content_type.encode("latin-1"))
+
+    async def _exchange(
+        self, body: bytes, headers: dict[str, str] | None, content_type: bytes
+    ) -> GraphQLResponse:
         try:
             async with asyncio.timeout(self.timeout_seconds):
-                status, content = await self._call(body, headers)
+                status, content = await self._call(body, headers, content_type)
         except TimeoutError as error:
             raise SubgraphError(
                 self.service_name, SUBGRAPH_UNAVAILABLE, "timed out", "timeout"
@@ -132,10 +150,12 @@ class AsgiTransport:
             ) from error
         return decode_response(self.service_name, status, content)
 
-    async def _call(self, body: bytes, headers: dict[str, str] | None) -> tuple[int, bytes]:
+    async def _call(
+        self, body: bytes, headers: dict[str, str] | None, content_type: bytes
+    ) -> tuple[int, bytes]:
         raw_headers = [
             (b"host", b"subgraph"),
-            (b"content-type", b"application/json"),
+            (b"content-type", content_type),
             (b"accept", b"application/graphql-response+json, application/json"),
             (b"content-length", str(len(body)).encode()),
         ]
@@ -226,7 +246,6 @@ class HttpTransport:
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         self._head = (
             f"POST {target} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
-            "Content-Type: application/json\r\n"
             "Accept: application/graphql-response+json, application/json\r\n"
         ).encode("latin-1")
         self._idle: list[_Connection] = []
@@ -242,8 +261,27 @@ class HttpTransport:
         headers: dict[str, str] | None = None,
     ) -> GraphQLResponse:
         body = request_body(query, variables, operation_name)
-        request = self._head + _header_lines(headers) + b"Content-Length: %d\r\n\r\n" % len(body)
+        head = self._head + b"Content-Type: application/json\r\n"
         retry_stale = not query.lstrip().startswith("mutation")
+        return await self._send(head, body, headers, retry_stale)
+
+    async def execute_with_files(
+        self,
+        query: str,
+        variables: dict[str, Any],
+        operation_name: str | None,
+        headers: dict[str, str] | None,
+        uploads: list[tuple[str, Upload]],
+    ) -> GraphQLResponse:
+        """A mutation whose variables hold uploads, sent as a GraphQL multipart request."""
+        content_type, body = multipart_request(query, variables, operation_name, uploads)
+        head = self._head + f"Content-Type: {content_type}\r\n".encode("latin-1")
+        return await self._send(head, body, headers, retry_stale=False)
+
+    async def _send(
+        self, head: bytes, body: bytes, headers: dict[str, str] | None, retry_stale: bool
+    ) -> GraphQLResponse:
+        request = head + _header_lines(headers) + b"Content-Length: %d\r\n\r\n" % len(body)
         try:
             async with asyncio.timeout(self.timeout_seconds), self._slots:
                 status, content = await self._exchange(request + body, retry_stale)
