@@ -12,6 +12,10 @@ from enum import StrEnum
 from typing import Any
 
 INTERNAL_TOKEN_HEADER = "x-mateway-identity"
+# The caller's IP as the router saw it (per-IP throttling). Only the router sets it: clients'
+# headers are never forwarded to subgraphs, and subgraphs accept only calls that carry a
+# valid internal token, which only the router can mint.
+CLIENT_IP_HEADER = "x-mateway-client-ip"
 
 
 class Role(StrEnum):

@@ -18,6 +18,15 @@ every call). Config (``plugins.identity``)::
     api_key_cache_seconds: 30
     api_key_negative_cache_seconds: 5
     api_key_touch_interval_seconds: 60     # last_used_at written at most this often per key
+    trust_forwarded_for: false             # client IP from X-Forwarded-For (behind a proxy)
+
+The caller's IP goes to every subgraph call as ``x-mateway-client-ip`` (core's per-IP login
+throttling): the peer address, or the first X-Forwarded-For entry when
+``trust_forwarded_for`` says the router sits behind a trusted proxy (router.plugins._edge).
+It is a header rather than an internal-token claim because the token is minted once per
+identity and reused (one token per identity and IP would mean a signature per anonymous
+caller); the header is still trustworthy: the router never forwards clients' headers, and
+subgraphs accept only calls with a valid internal token, which only the router can mint.
 
 The signing key is MATEWAY_SIGNING_KEY (environment or .env, never this YAML section); API
 keys are looked up in Directus with the platform's Directus settings (MATEWAY_DIRECTUS_*).
@@ -36,7 +45,7 @@ from redis.asyncio import Redis
 
 from router.pipeline import Pipeline, RequestContext, RequestError, Stage
 from router.plugins._api_key_lookup import LOOKUP_FIELDS, ApiKeyLookup, Row
-from router.plugins._edge import load_settings
+from router.plugins._edge import client_ip, load_settings
 from shared.auth.api_keys import looks_like_api_key
 from shared.auth.feed import RevocationFeed
 from shared.auth.internal import InternalTokenMinter
@@ -45,7 +54,7 @@ from shared.auth.revocation import RevocationList
 from shared.auth.tokens import TokenError, decode_access_token
 from shared.directus.access import DirectusServiceSettings
 from shared.directus.client import DirectusClient
-from shared.identity import INTERNAL_TOKEN_HEADER, Identity
+from shared.identity import CLIENT_IP_HEADER, INTERNAL_TOKEN_HEADER, Identity
 from shared.redis import create_redis
 from shared.settings import ServiceSettings
 
@@ -65,6 +74,7 @@ class IdentitySettings(BaseModel):
     api_key_cache_seconds: float = Field(default=30.0, gt=0)
     api_key_negative_cache_seconds: float = Field(default=5.0, ge=0)
     api_key_touch_interval_seconds: float = Field(default=60.0, gt=0)
+    trust_forwarded_for: bool = False
 
 
 class DirectusApiKeys:
@@ -106,8 +116,10 @@ class IdentityEdge:
         lookup: ApiKeyLookup,
         redis: Redis | None,
         wait_seconds: float = 2.0,
+        trust_forwarded_for: bool = False,
     ) -> None:
         self.keys = keys
+        self.trust_forwarded_for = trust_forwarded_for
         self.lookup = lookup
         self.minter = InternalTokenMinter(keys)
         self.revocations = RevocationList()
@@ -143,6 +155,9 @@ class IdentityEdge:
         ctx.identity = identity
         ctx.state["identity"] = identity
         ctx.subgraph_headers[INTERNAL_TOKEN_HEADER] = self.minter.token_for(identity)
+        ip = client_ip(ctx, self.trust_forwarded_for)
+        if ip != "unknown":
+            ctx.subgraph_headers[CLIENT_IP_HEADER] = ip
 
     async def identity_of(self, token: str | None) -> Identity:
         """The verified identity of a bearer token (anonymous for None); TokenError if bad."""
@@ -250,7 +265,9 @@ def build_edge(config: IdentitySettings, service: ServiceSettings | None = None)
         touch_interval=config.api_key_touch_interval_seconds,
     )
     redis = create_redis(config.redis_url or service.redis_url) if config.revocation_feed else None
-    edge = IdentityEdge(keys, lookup, redis, config.revocation_wait_seconds)
+    edge = IdentityEdge(
+        keys, lookup, redis, config.revocation_wait_seconds, config.trust_forwarded_for
+    )
     edge.closers.append(directus.aclose)
     if redis is not None:
         edge.closers.append(redis.aclose)

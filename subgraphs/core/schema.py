@@ -6,6 +6,7 @@ import strawberry
 
 from shared.apps.directives import public
 from shared.errors import MatewaySchema
+from subgraphs.core.admin import queries as admin_queries
 from subgraphs.core.api_key_types import api_keys_field
 from subgraphs.core.chats import queries as chat_queries
 from subgraphs.core.context import request_scope
@@ -15,8 +16,11 @@ from subgraphs.core.mutations import (
     check_username_valid,
     confirm_2fa,
     create_api_key,
+    create_invite,
     delete_chat,
     delete_message,
+    disable_user,
+    enable_user,
     login,
     logout,
     refresh,
@@ -25,6 +29,7 @@ from subgraphs.core.mutations import (
     resend_email_code,
     reset_password,
     revoke_api_key,
+    revoke_invite,
     revoke_share,
     send_message,
     setup_2fa,
@@ -55,6 +60,8 @@ class Query:
     api_keys = api_keys_field
     credit_balance = credit_fields.credit_balance_field
     usage_history = credit_fields.usage_history_field
+    admin_users = admin_queries.admin_users_field
+    invites = admin_queries.invites_field
 
 
 @strawberry.type
@@ -81,6 +88,10 @@ class Mutation:
     create_api_key = create_api_key.field
     revoke_api_key = revoke_api_key.field
     grant_credits = credit_fields.grant_credits_field
+    disable_user = disable_user.field
+    enable_user = enable_user.field
+    create_invite = create_invite.field
+    revoke_invite = revoke_invite.field
 
 
 schema = MatewaySchema(query=Query, mutation=Mutation, types=[User, Chat])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, SecretStr
 
+from shared.crypto.personal import PersonalDataCipher
 from shared.directus.access import DirectusServiceSettings
 from shared.email import EmailSettings
 from shared.errors import ErrorCode, MatewayError
@@ -49,6 +50,8 @@ class CoreSettings(DirectusServiceSettings):
     # start-server.sh generates these into the platform's secrets file.
     invite_hash_key: SecretStr | None = None
     lookup_hash_key: SecretStr | None = None
+    # MATEWAY_KEY_ENCRYPTION_KEY: the personal-data key (emails, display names) derives from it.
+    key_encryption_key: SecretStr | None = None
     email: EmailSettings = EmailSettings()
     throttle: ThrottleSettings = ThrottleSettings()
     accounts: AccountSettings = AccountSettings()
@@ -60,6 +63,11 @@ class CoreSettings(DirectusServiceSettings):
     def lookup_key(self) -> bytes:
         """The HMAC key of lookup hashes (emails, codes, tokens); UNAVAILABLE when missing."""
         return _required(self.lookup_hash_key, "Accounts")
+
+    def personal_cipher(self) -> PersonalDataCipher:
+        """Encrypts users' emails and display names; UNAVAILABLE when a key is missing."""
+        kek = _required(self.key_encryption_key, "Accounts").decode()
+        return PersonalDataCipher.from_secrets(kek, self.lookup_key().decode())
 
     def signing_secret(self) -> bytes:
         """MATEWAY_SIGNING_KEY (HKDF input for purpose keys); UNAVAILABLE when missing."""

@@ -107,6 +107,7 @@ async def stack(
         directus_retries=0,
         invite_hash_key=INVITE_KEY,
         lookup_hash_key=secrets.token_urlsafe(32),
+        key_encryption_key=secrets.token_urlsafe(32),
         redis_url=valkey.url(0),
         email={
             "provider": "brevo",

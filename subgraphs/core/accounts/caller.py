@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from shared.errors import ErrorCode, MatewayError
-from shared.identity import CallerKind, Identity
+from shared.identity import CLIENT_IP_HEADER, CallerKind, Identity
 
-CLIENT_IP_HEADER = "x-mateway-client-ip"
+__all__ = ["CLIENT_IP_HEADER", "caller_identity", "client_ip", "signed_in_user", "user_agent"]
 MAX_IP_LENGTH = 64
 
 

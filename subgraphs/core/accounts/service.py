@@ -66,7 +66,7 @@ class AccountService:
         self.sender, self.clock = sender, clock
         self.key = settings.lookup_key()
         accounts = settings.accounts
-        self.users = UserRecords(directus, self.key)
+        self.users = UserRecords(directus, self.key, settings.personal_cipher)
         self.invites = InviteStore(directus, settings.invite_key(), clock)
         self.throttle = Throttle(redis, settings.throttle)
         self.email_codes = EmailCodePolicy(

@@ -6,8 +6,11 @@ sign in to Directus, and our own argon2id hash sits in `password_hash`.
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from typing import Any
 
+from shared.crypto.personal import PersonalDataCipher, PersonalField
 from shared.directus.client import DirectusClient, Item
 from subgraphs.core.accounts.hashing import email_hash
 from subgraphs.core.accounts.usernames import normalise_username
@@ -33,9 +36,16 @@ ACCOUNT_FIELDS = [
 class UserRecords:
     """Directus users with the platform's account fields."""
 
-    def __init__(self, client: DirectusClient, lookup_key: bytes) -> None:
+    def __init__(
+        self,
+        client: DirectusClient,
+        lookup_key: bytes,
+        personal: Callable[[], PersonalDataCipher] | None = None,
+    ) -> None:
         self._client = client
         self._key = lookup_key
+        # Made on first use: only creating users and reading their personal data need it.
+        self._personal = personal
 
     async def _one(self, filter: dict[str, Any]) -> Item | None:
         rows = await self._client.read_users(filter=filter, fields=ACCOUNT_FIELDS, limit=1)
@@ -60,13 +70,22 @@ class UserRecords:
         return await self.by_username(username_or_email)
 
     async def create(
-        self, *, username: str, email: str, password_hash: str, admin: bool, extra: dict[str, Any]
+        self,
+        *,
+        username: str,
+        email: str,
+        password_hash: str,
+        admin: bool,
+        extra: dict[str, Any],
+        display_name: str | None = None,
     ) -> Item:
         """Create an active user with the platform's fields.
 
-        The email is kept only as its lookup hash until personal-data encryption (issue 5)
-        fills `email_ciphertext` here; emails are sent to the address the caller typed.
+        The email (and display name) are stored only encrypted, bound to the user's id (made
+        here unless `extra` has it), next to the email's lookup hash. Emails are sent to the
+        address the caller typed, so no flow needs to decrypt it except admins' listings.
         """
+        user_id = str(extra.get("id") or uuid.uuid4())
         data = {
             "status": "active",
             "username": normalise_username(username),
@@ -74,9 +93,40 @@ class UserRecords:
             "password_hash": password_hash,
             "platform_role": "admin" if admin else "user",
             **extra,
+            "id": user_id,
+            **self.personal_fields(user_id, email=email, display_name=display_name),
         }
         created = await self._client.create_user(data)
         return created
+
+    def cipher(self) -> PersonalDataCipher:
+        """The personal-data cipher; UNAVAILABLE (from settings) when its keys are missing."""
+        if self._personal is None:
+            raise RuntimeError("UserRecords was built without a personal-data cipher")
+        return self._personal()
+
+    def personal_fields(
+        self, user_id: str, *, email: str | None = None, display_name: str | None = None
+    ) -> dict[str, str]:
+        """The ciphertext columns for the given values (only those given)."""
+        cipher, fields = self.cipher(), {}
+        if email is not None:
+            fields["email_ciphertext"] = cipher.encrypt(PersonalField.EMAIL, user_id, email)
+        if display_name is not None:
+            fields["display_name_ciphertext"] = cipher.encrypt(
+                PersonalField.DISPLAY_NAME, user_id, display_name
+            )
+        return fields
+
+    async def set_display_name(self, user_id: str, display_name: str) -> None:
+        """Store a user's display name (encrypted, bound to the user)."""
+        await self.update(user_id, self.personal_fields(user_id, display_name=display_name))
+
+    def decrypt(self, user: Item, field: PersonalField) -> str | None:
+        """A user's email or display name in the clear (None when the row has none)."""
+        column = f"{field.value}_ciphertext"
+        stored = user.get(column)
+        return self.cipher().decrypt(field, str(user["id"]), str(stored)) if stored else None
 
     async def update(self, user_id: str, data: dict[str, Any]) -> None:
         """Change account fields of a user."""

@@ -17,6 +17,7 @@ from tests.support.directus import directus_template, platform_directus, start_e
 __all__ = ["directus_template", "platform_directus", "start_empty_directus"]
 
 INVITE_KEY = secrets.token_urlsafe(32)
+KEY_ENCRYPTION_KEY = secrets.token_urlsafe(32)  # personal data (emails, display names)
 
 
 def core_settings(server: DirectusServer, **overrides: object) -> CoreSettings:
@@ -26,6 +27,7 @@ def core_settings(server: DirectusServer, **overrides: object) -> CoreSettings:
         "directus_token": server.platform_token,
         "directus_data_dir": None,
         "invite_hash_key": INVITE_KEY,
+        "key_encryption_key": KEY_ENCRYPTION_KEY,
         "directus_retries": 0,
     }
     values.update(overrides)
