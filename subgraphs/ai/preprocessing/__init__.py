@@ -13,6 +13,9 @@ from subgraphs.ai.preprocessing.service import (
     PreprocessContext,
     Preprocessor,
     PreprocessResult,
+    default_preprocessor,
+    install_preprocessor,
+    preprocess,
 )
 
 __all__ = [
@@ -26,4 +29,7 @@ __all__ = [
     "PreprocessContext",
     "PreprocessResult",
     "Preprocessor",
+    "default_preprocessor",
+    "install_preprocessor",
+    "preprocess",
 ]

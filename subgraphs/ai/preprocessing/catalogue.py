@@ -18,6 +18,10 @@ class Match:
     id: str
     score: float
 
+    def __str__(self) -> str:
+        # Where a plain label is wanted (an event's `topic: String`), the label is the id.
+        return self.id
+
 
 @dataclass(frozen=True, slots=True)
 class Catalogue:

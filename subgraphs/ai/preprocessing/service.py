@@ -180,3 +180,31 @@ class Preprocessor:
             return await self._moderator.moderate(text), None
         except ModerationUnavailable as error:
             return None, str(error)
+
+
+_default: Preprocessor | None = None
+_default_lock = threading.Lock()
+
+
+def install_preprocessor(preprocessor: Preprocessor | None) -> None:
+    """Sets the process's preprocessor (e.g. one with a moderator from the app's settings)."""
+    global _default
+    with _default_lock:
+        _default = preprocessor
+
+
+def default_preprocessor() -> Preprocessor:
+    """The process's preprocessor: the installed one, else the packaged config, no moderator."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Preprocessor()
+        return _default
+
+
+async def preprocess(text: str, context: object = None) -> PreprocessResult:
+    """Preprocesses a message with the process's preprocessor."""
+    # The reply stream passes its own reply context, whose mate is already chosen; only a
+    # PreprocessContext carries the user's other mates to suggest from.
+    found = context if isinstance(context, PreprocessContext) else PreprocessContext()
+    return await default_preprocessor().preprocess(text, found)

@@ -7,7 +7,14 @@ from concurrent.futures import ThreadPoolExecutor
 import orjson
 import pytest
 
-from subgraphs.ai.preprocessing import MateProfile, PreprocessContext, Preprocessor
+from subgraphs.ai.preprocessing import (
+    MateProfile,
+    PreprocessContext,
+    Preprocessor,
+    default_preprocessor,
+    install_preprocessor,
+    preprocess,
+)
 
 NO_MATES = PreprocessContext()
 
@@ -133,3 +140,18 @@ def test_an_edited_user_mate_is_embedded_again(preprocessor: Preprocessor) -> No
     gardener = MateProfile("u-7", "Remy", "A gardener who knows about soil and pruning roses.")
     _, mate, _ = preprocessor.analyse(text, PreprocessContext((gardener,)))
     assert mate is not None and mate.id != "u-7"
+
+
+async def test_module_level_preprocess_uses_the_installed_preprocessor(
+    preprocessor: Preprocessor,
+) -> None:
+    install_preprocessor(preprocessor)
+    try:
+        assert default_preprocessor() is preprocessor
+        result = await preprocess("Why does my Go program deadlock on this channel?")
+        assert str(result.topic) == "coding" and result.mate is not None
+        assert str(result.mate) == "builtin-finn"
+        other_context = await preprocess("Why does my Go program deadlock?", object())
+        assert other_context.topic.id == "coding"
+    finally:
+        install_preprocessor(None)
