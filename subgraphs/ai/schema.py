@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, AsyncIterator
 from pathlib import Path
 
 import strawberry
+from graphql import GraphQLError
 
 from shared.apps.directives import signed_in, skill_field_directives
 from shared.apps.manifest import MANIFEST_FILE, load_manifest
 from shared.credits.report import CreditsReport, report_usage
-from shared.errors import ErrorCode, MatewayError, MatewaySchema
+from shared.errors import ErrorCode, MatewayError, MatewaySchema, format_graphql_error
 from shared.identity import Identity
 from subgraphs.ai.history import chat_service, load_reply_context
 from subgraphs.ai.runtime import current_runtime
@@ -57,20 +58,29 @@ class Subscription:
     async def ai_chat(
         self, info: strawberry.Info, input: AiChatInput
     ) -> AsyncGenerator[AiChatEvent, None]:
-        identity = _caller(info)
-        runtime = current_runtime()
-        assert identity.user_id is not None
-        chats = chat_service(identity.user_id)
-        context = await load_reply_context(
-            chats, str(input.chat_id), str(input.message_id), runtime.settings.history_messages
-        )
+        try:
+            async for event in _reply_events(info, input):
+                yield event
+        except Exception as error:
+            # Strawberry does not run the error formatter on subscription events: code here.
+            raise format_graphql_error(GraphQLError(str(error), original_error=error)) from None
 
-        def report(used: int, tokens: int) -> None:
-            report_usage(info, used=used, tokens=tokens)
 
-        reply = Reply(runtime, identity, chats, context, str(input.message_id), report)
-        async for event in reply.events():
-            yield event
+async def _reply_events(info: strawberry.Info, input: AiChatInput) -> AsyncIterator[AiChatEvent]:
+    identity = _caller(info)
+    runtime = current_runtime()
+    assert identity.user_id is not None
+    chats = chat_service(identity.user_id)
+    context = await load_reply_context(
+        chats, str(input.chat_id), str(input.message_id), runtime.settings.history_messages
+    )
+
+    def report(used: int, tokens: int) -> None:
+        report_usage(info, used=used, tokens=tokens)
+
+    reply = Reply(runtime, identity, chats, context, str(input.message_id), report)
+    async for event in reply.events():
+        yield event
 
 
 schema = MatewaySchema(query=Query, subscription=Subscription, extensions=[CreditsReport])

@@ -5,7 +5,7 @@ with identity, @auth and @credits on, a local LLM server, and clients for both t
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,7 +92,6 @@ class ScriptedLlm(LlmServer):
 
 def local_models(*urls: str) -> tuple[ModelsConfig, dict[str, str]]:
     """models.yml with one local provider per URL, tried in order, and the env enabling them."""
-    base = load_models_config()
     providers, models, env = [], [], {}
     for index, url in enumerate(urls):
         name = f"local{index}"
@@ -122,7 +121,6 @@ def local_models(*urls: str) -> tuple[ModelsConfig, dict[str, str]]:
             "default_models": [m["id"] for m in models],
         }
     )
-    del base  # the shipped file must still load; the tests use their own providers
     return config, env
 
 
@@ -164,7 +162,11 @@ class Stack:
         return sent["chatId"], sent["messageId"]
 
     async def over_websocket(
-        self, who: Identity, chat_id: str, message_id: str
+        self,
+        who: Identity,
+        chat_id: str,
+        message_id: str,
+        on_event: Callable[[dict[str, Any]], Awaitable[None]] | None = None,
     ) -> list[dict[str, Any]]:
         """aiChat over graphql-transport-ws: every `next` payload until `complete`."""
         payloads = []
@@ -178,7 +180,11 @@ class Stack:
             assert (await ws.receive_json(timeout=10))["type"] == "connection_ack"
             variables = {"input": {"chatId": chat_id, "messageId": message_id}}
             await ws.send_json(
-                {"id": "1", "type": "subscribe", "payload": {"query": AI_CHAT, "variables": variables}}
+                {
+                    "id": "1",
+                    "type": "subscribe",
+                    "payload": {"query": AI_CHAT, "variables": variables},
+                }
             )
             for _ in range(10_000):
                 message = await ws.receive_json(timeout=20)
@@ -187,6 +193,8 @@ class Stack:
                 if message["type"] == "error":
                     return [{"errors": message["payload"]}]
                 payloads.append(message["payload"])
+                if on_event is not None:
+                    await on_event(message["payload"])
         return payloads
 
     async def over_sse(self, who: Identity, chat_id: str, message_id: str) -> list[dict[str, Any]]:
@@ -220,7 +228,7 @@ def text_of(found: list[dict[str, Any]]) -> str:
 
 @asynccontextmanager
 async def reply_stack(
-    chats: Chats, tmp_path: Path, *llm_urls: str, router_plugins: dict[str, Any] | None = None
+    chats: Chats, tmp_path: Path, *llm_urls: str, shipped_models: bool = False
 ) -> AsyncIterator[Stack]:
     """The router over core, mates, ai and calc, with credits on a Valkey database."""
     valkey, directus = chats.valkey, chats.service.settings
@@ -239,7 +247,6 @@ async def reply_stack(
             if directus.directus_token
             else None,
         },
-        **(router_plugins or {}),
     }
     config = RouterConfig(mode="development", plugins=plugins)
     sdl = compose_from_config(supergraph, yaml_transports(supergraph, config)).supergraph_sdl
@@ -247,7 +254,8 @@ async def reply_stack(
     redis = create_redis(valkey.url(CREDITS_DB))
     await redis.flushdb()
     credits = Credits(BalanceStore(redis), Ledger(chats.directus))
-    models, env = local_models(*llm_urls)
+    # shipped_models: the real models.yml with an empty environment (no provider enabled)
+    models, env = (load_models_config(), {}) if shipped_models else local_models(*llm_urls)
     settings = AiSettings(
         signing_key=signing_secret(),  # type: ignore[arg-type]
         router_url="http://router/graphql",
