@@ -114,8 +114,13 @@ def build_asgi(
     /graphql answers only callers with the router's internal token (shared.auth.subgraph);
     resolvers find the verified caller in `info.context["identity"]`.
     """
+    # Multipart on: without it Strawberry runs a multipart upload as a plain query (FACTS.md);
+    # only the router (internal token) can call /graphql, and it checks CSRF and sizes first.
     graphql = IdentityGraphQL(
-        schema, graphql_ide=None, subscription_protocols=SUBSCRIPTION_PROTOCOLS
+        schema,
+        graphql_ide=None,
+        subscription_protocols=SUBSCRIPTION_PROTOCOLS,
+        multipart_uploads_enabled=True,
     )
     metrics = RequestMetrics(registry, prefix=f"mateway_app_{manifest.name}")
     routes = [

@@ -35,6 +35,7 @@ from subgraphs.core.mutations import (
     setup_2fa,
     share_chat,
     signup,
+    update_profile_image,
     verify_email_code,
 )
 from subgraphs.core.types import Chat, User
@@ -85,6 +86,7 @@ class Mutation:
     cancel_reply = cancel_reply.field
     share_chat = share_chat.field
     revoke_share = revoke_share.field
+    update_profile_image = update_profile_image.field
     create_api_key = create_api_key.field
     revoke_api_key = revoke_api_key.field
     grant_credits = credit_fields.grant_credits_field
