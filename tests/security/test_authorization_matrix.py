@@ -106,6 +106,8 @@ ARGUMENTS: dict[str, dict[str, Any]] = {
     "Query.checkInviteTokenValid": {"token": "not-an-invite-code"},
     "Query.builtinMate": {"id": next(iter(builtin_mates_by_id()))},
     "Query.sharedChat": {"token": "not-a-share-token", "key": "not-a-key"},
+    # JSON cannot carry a file: allowed callers get BAD_USER_INPUT, the rest are refused first.
+    "Mutation.updateProfileImage": {"image": "not-a-file"},
 }
 
 # Fields whose value belongs to one user: field -> {argument: kind of resource it names}.
