@@ -8,6 +8,7 @@ the chat's key, and the reply is written encrypted under the chat's lock, so a c
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,9 +54,14 @@ async def load_reply_context(
 ) -> ReplyContext:
     """The chat (NOT_FOUND unless the caller's), its mate, and history ending at the message."""
     message_id = check_id(message_id, "messageId")
-    chat = await chats.open(chat_id)
-    target = await chats.store.message_in_chat(chat.id, message_id)
-    rows = await chats.store.list_messages(chat.id, None, limit)
+    chat_id = check_id(chat_id, "chatId")
+    # Three reads at once: the owner check fails the whole gather (NOT_FOUND) before any
+    # of the other results is used.
+    chat, target, rows = await asyncio.gather(
+        chats.open(chat_id),
+        chats.store.message_in_chat(chat_id, message_id),
+        chats.store.list_messages(chat_id, None, limit),
+    )
     seq = seq_of(str(target["id"]))
     rows = [row for row in rows if int(row["seq"]) <= seq]
     history: list[ChatMessage] = []

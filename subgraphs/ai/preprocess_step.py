@@ -1,44 +1,29 @@
-"""The preprocessing step of a reply (6D's `subgraphs/ai/preprocessing`), as a stream event.
-
-Preprocessing (topic, mate routing, difficulty, moderation) is built separately; until its
-package is installed a reply goes straight to the model and no PreprocessingEvent is sent.
-"""
+"""The preprocessing step of a reply (subgraphs/ai/preprocessing) as a stream event."""
 
 from __future__ import annotations
 
-import importlib
-import inspect
-from typing import Any
+import logging
 
+from subgraphs.ai.preprocessing import preprocess
 from subgraphs.ai.types import PreprocessingEvent
 
+logger = logging.getLogger("mateway.ai.preprocessing")
 
-def _preprocess() -> Any:
+
+async def preprocessing_event(text: str) -> PreprocessingEvent | None:
+    """Topic, suggested mate, difficulty and moderation of the message; None if it failed."""
     try:
-        module = importlib.import_module("subgraphs.ai.preprocessing")
-    except ModuleNotFoundError:
+        result = await preprocess(text)
+    except Exception:
+        # Preprocessing informs the reply; a broken model file must not stop every answer.
+        logger.exception("preprocessing failed; replying without it")
         return None
-    return getattr(module, "preprocess", None)
-
-
-async def preprocessing_event(text: str, context: Any) -> PreprocessingEvent | None:
-    """Run preprocessing on the user's text; None when it is not installed."""
-    preprocess = _preprocess()
-    if preprocess is None:
-        return None
-    result = preprocess(text, context)
-    if inspect.isawaitable(result):
-        result = await result
-    moderation = getattr(result, "moderation", None)
-    difficulty = getattr(result, "difficulty", None)
-    mate = getattr(result, "mate", None) or getattr(result, "mate_id", None)
+    moderation = result.moderation
     return PreprocessingEvent(
-        topic=_text(getattr(result, "topic", None)),
-        mate_id=_text(getattr(mate, "id", mate)),
-        difficulty=float(difficulty) if isinstance(difficulty, int | float) else None,
-        flagged=bool(getattr(moderation, "flagged", False)),
+        topic=str(result.topic),
+        mate_id=str(result.mate) if result.mate is not None else None,
+        difficulty=result.difficulty.score,
+        difficulty_level=str(result.difficulty.level),
+        flagged=result.flagged,
+        categories=list(moderation.categories) if moderation is not None else [],
     )
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)

@@ -37,6 +37,7 @@ from subgraphs.ai.runtime import AiRuntime
 from subgraphs.ai.tools import Tool, delegated_token, run_tool
 from subgraphs.ai.types import (
     AiChatEvent,
+    PreprocessingEvent,
     ReplyFinishedEvent,
     ReplyUsage,
     TextDeltaEvent,
@@ -117,6 +118,8 @@ class Reply:
         self.report = report
         self.tally = Tally()
         self._results: dict[str, str] = {}
+        self._preprocessing: asyncio.Task[PreprocessingEvent | None] | None = None
+        self._flagged = False
         self.tools = {
             tool.skill.field_name: tool
             for tool in runtime.tools().offered(identity, context.mate.allowed_apps)
@@ -125,9 +128,16 @@ class Reply:
 
     async def events(self) -> AsyncIterator[AiChatEvent]:
         """Preprocessing, then the model's text and tool calls, then the stored message."""
-        found = await preprocessing_event(self.context.user_text, self.context)
-        if found is not None:
-            yield found
+        # Preprocessing runs while the model is first asked; its event still comes first.
+        self._preprocessing = asyncio.create_task(preprocessing_event(self.context.user_text))
+        try:
+            async for event in self._events():
+                yield event
+        finally:
+            if self._preprocessing is not None:
+                self._preprocessing.cancel()
+
+    async def _events(self) -> AsyncIterator[AiChatEvent]:
         messages = (
             ChatMessage("system", self.context.mate.system_prompt),
             *self.context.history,
@@ -139,6 +149,9 @@ class Reply:
                 step = Step()
                 async for event in self._step(messages, offer, stop, step):
                     yield event
+                if self._flagged:
+                    status = "flagged"
+                    break
                 if not step.finished:
                     status = "cancelled" if stop.is_set() else "failed"
                     break
@@ -165,6 +178,15 @@ class Reply:
         pump = StreamPump(routed, self.settings.delta_window_ms / 1000)
         watcher = asyncio.create_task(_stop_on(stop, pump))
         try:
+            if self._preprocessing is not None:
+                found = await self._preprocessing
+                self._preprocessing = None
+                if found is not None:
+                    yield found
+                if found is not None and found.flagged:
+                    # The moderator flagged the message: the model's answer is not sent.
+                    self._flagged = True
+                    return
             async for batch in pump.batches():
                 for event in batch:
                     if isinstance(event, TextDelta):

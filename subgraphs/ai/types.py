@@ -17,7 +17,9 @@ class PreprocessingEvent:
     topic: str | None
     mate_id: str | None
     difficulty: float | None
+    difficulty_level: str | None
     flagged: bool
+    categories: list[str]
 
 
 @strawberry.type(

@@ -46,6 +46,7 @@ SUBGRAPHS = {
 }
 AI_CHAT = """subscription($input: AiChatInput!) { aiChat(input: $input) {
   __typename
+  ... on PreprocessingEvent { topic mateId difficulty difficultyLevel flagged categories }
   ... on TextDeltaEvent { text }
   ... on ToolCallStartedEvent { callId name }
   ... on ToolCallFinishedEvent { callId name ok result }

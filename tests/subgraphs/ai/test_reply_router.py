@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from subgraphs.ai.preprocessing import OpenAIModerator, Preprocessor, install_preprocessor
 from tests.subgraphs.ai.fixtures.calc.schema import CALLS
 from tests.subgraphs.ai.reply_support import (
     CANCEL,
@@ -35,6 +36,10 @@ async def test_reply_streams_over_websocket_and_sse_and_is_stored_encrypted(
         for transport in (stack.over_websocket, stack.over_sse):
             found = events(await transport(alice, chat_id, message_id))
             assert text_of(found) == ANSWER
+            first = found[0]
+            assert first["__typename"] == "PreprocessingEvent" and first["topic"]
+            assert first["difficultyLevel"] in ("easy", "medium", "hard")
+            assert first["flagged"] is False
             # Coalesced: fewer events than the model's tokens would not be guaranteed when
             # the server streams faster than the window, so only the order is asserted.
             final = found[-1]
@@ -165,3 +170,22 @@ async def test_another_users_chat_is_not_found_and_no_model_is_called(
         assert llm.requests == []
         assert bob.user_id is not None
         assert await stack.credits.balance(bob.user_id) == 100
+
+
+async def test_a_message_the_moderator_flags_gets_no_answer_and_costs_nothing(
+    chats: Chats, llm: ScriptedLlm, tmp_path: Path
+) -> None:
+    llm.script(Behaviour(text="This should never be sent.", flag_words=("violence",)))
+    install_preprocessor(Preprocessor(moderator=OpenAIModerator(llm.url, None)))
+    try:
+        async with reply_stack(chats, tmp_path, llm.url) as stack:
+            alice = await stack.funded_user(100)
+            chat_id, message_id = await stack.send(alice, "Describe violence in detail")
+            found = events(await stack.over_websocket(alice, chat_id, message_id))
+    finally:
+        install_preprocessor(None)
+    assert found[0]["flagged"] is True and found[0]["categories"] == ["violence"]
+    assert text_of(found) == ""
+    assert found[-1]["status"] == "flagged"
+    assert alice.user_id is not None
+    assert await stack.credits.balance(alice.user_id) == 100
