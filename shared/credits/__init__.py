@@ -17,8 +17,8 @@ settlements that land meanwhile are kept in `pending` and added only when the le
 snapshot does not have them, so nothing is charged twice.
 """
 
-from shared.credits.balance import BalanceStore, Reserved, Settled
-from shared.credits.ledger import Ledger, LedgerEntry, LedgerPage
+from shared.credits.balance import BalanceStore, Quoted, Reserved
+from shared.credits.ledger import Ledger, LedgerEntry, LedgerPage, LedgerSnapshot
 from shared.credits.service import Credits, Usage
 
 __all__ = [
@@ -27,7 +27,8 @@ __all__ = [
     "Ledger",
     "LedgerEntry",
     "LedgerPage",
+    "LedgerSnapshot",
+    "Quoted",
     "Reserved",
-    "Settled",
     "Usage",
 ]

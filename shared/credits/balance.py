@@ -25,12 +25,12 @@ class Reserved(IntEnum):
     ALREADY_RESERVED = 2
 
 
-class Settled(IntEnum):
-    """The outcome of a settlement."""
+class Quoted(IntEnum):
+    """The outcome of pricing a settlement."""
 
     NO_RESERVATION = -1  # expired or lost: the ledger decides (Credits.settle)
-    ALREADY = 0
-    SETTLED = 1
+    ALREADY = 0  # settled before: the amount is what was charged
+    QUOTED = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,9 +87,9 @@ class BalanceStore:
         self.redis = redis
         self.ttl_ms = int(reservation_ttl_seconds * 1000)
         self._reserve = redis.register_script(scripts.RESERVE)
-        self._settle = redis.register_script(scripts.SETTLE)
+        self._quote = redis.register_script(scripts.QUOTE)
         self._release = redis.register_script(scripts.RELEASE)
-        self._apply = redis.register_script(scripts.APPLY)
+        self._commit = redis.register_script(scripts.COMMIT)
         self._install = redis.register_script(scripts.INSTALL)
 
     async def reserve(self, user: str, request_id: str, cost: int) -> tuple[Reserved, int]:
@@ -100,10 +100,24 @@ class BalanceStore:
         status, available = await self._reserve(keys=keys, args=args)
         return Reserved(int(status)), int(available)
 
-    async def settle(
+    async def quote(
         self, user: str, request_id: str, used: int, allow_over: bool = True
-    ) -> tuple[Settled, int]:
-        """Charges the request's usage once; the outcome and the credits charged."""
+    ) -> tuple[Quoted, int]:
+        """Prices the request's usage per the policy and holds that much; nothing charged yet."""
+        k = Keys(user)
+        keys = [k.balance, k.holds, k.expiry, k.reservation(request_id), k.done(request_id)]
+        args: list[Arg] = [request_id, used, "1" if allow_over else "0", _now_ms()]
+        status, charge = await self._quote(keys=keys, args=args)
+        return Quoted(int(status)), int(charge)
+
+    async def release(self, user: str, request_id: str) -> bool:
+        """Frees the request's reservation; True when there was one."""
+        k = Keys(user)
+        keys = [k.holds, k.expiry, k.reservation(request_id)]
+        return bool(await self._release(keys=keys, args=[request_id]))
+
+    async def commit(self, user: str, request_id: str, delta: int) -> bool:
+        """Applies a signed delta already in the ledger, once; True when applied now."""
         k = Keys(user)
         keys = [
             k.balance,
@@ -113,21 +127,15 @@ class BalanceStore:
             k.done(request_id),
             k.pending,
         ]
-        args: list[Arg] = [request_id, used, "1" if allow_over else "0", DONE_TTL_MS, _now_ms()]
-        status, charged = await self._settle(keys=keys, args=args)
-        return Settled(int(status)), int(charged)
+        return bool(await self._commit(keys=keys, args=[request_id, delta, DONE_TTL_MS]))
 
-    async def release(self, user: str, request_id: str) -> bool:
-        """Frees the request's reservation; True when there was one."""
+    async def mark_counted(self, user: str, charged: dict[str, int]) -> None:
+        """Marks ledger rows (request id -> credits) as applied: a rebuilt sum holds them."""
         k = Keys(user)
-        keys = [k.holds, k.expiry, k.reservation(request_id)]
-        return bool(await self._release(keys=keys, args=[request_id]))
-
-    async def apply(self, user: str, request_id: str, delta: int) -> bool:
-        """Adds a signed delta already written to the ledger, once; True when applied now."""
-        k = Keys(user)
-        keys = [k.balance, k.done(request_id), k.pending]
-        return bool(await self._apply(keys=keys, args=[request_id, delta, DONE_TTL_MS]))
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for request_id, credits in charged.items():
+                pipe.set(k.done(request_id), -credits, px=DONE_TTL_MS, nx=True)
+            await pipe.execute()
 
     async def balance(self, user: str) -> int | None:
         """The settled balance, or None when Redis does not have it."""

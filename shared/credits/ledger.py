@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from shared.directus.api_errors import DirectusApiError
@@ -55,6 +56,23 @@ class LedgerEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class LedgerSnapshot:
+    """One read of a user's ledger: the sum, every request id, and recent rows' credits."""
+
+    total: int
+    request_ids: set[str]
+    recent: dict[str, int]
+
+
+def _created(row: dict[str, Any]) -> datetime:
+    value = row.get("date_created")
+    if not value:
+        return datetime.now(UTC)  # unknown: treat as recent (marking it is harmless)
+    created = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return created if created.tzinfo else created.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
 class LedgerPage:
     """Rows of one user's ledger, newest first, and whether older ones follow."""
 
@@ -78,16 +96,20 @@ class Ledger:
             raise
         return True
 
-    async def snapshot(self, user: str) -> tuple[int, set[str]]:
-        """The user's balance by the ledger and the request ids it holds, in one read."""
+    async def snapshot(self, user: str, recent_seconds: float) -> LedgerSnapshot:
+        """The user's balance by the ledger, its request ids and its recent rows, in one read."""
         rows = await self.directus.read_items(
             COLLECTION,
             filter={"user": {"_eq": user}},
-            fields=["request_id", "credits"],
+            fields=["request_id", "credits", "date_created"],
             limit=-1,
         )
+        since = datetime.now(UTC) - timedelta(seconds=recent_seconds)
+        recent = {
+            str(row["request_id"]): int(row["credits"]) for row in rows if _created(row) >= since
+        }
         total = sum(int(row["credits"]) for row in rows)
-        return total, {str(row["request_id"]) for row in rows}
+        return LedgerSnapshot(total, {str(row["request_id"]) for row in rows}, recent)
 
     async def find(self, request_id: str) -> dict[str, Any] | None:
         """The row of one request id, or None."""

@@ -7,6 +7,7 @@ Keys of one user share the hash tag ``{user}`` so a cluster keeps them on one sl
 - ``credits:{u}:expiry``   zset request id -> expiry (ms); expired holds free themselves
 - ``credits:{u}:res:<id>`` hash of one reservation (amount), with a TTL
 - ``credits:{u}:done:<id>`` the amount a request was charged; makes settling idempotent
+  (the rebuild sets it for recent ledger rows: they are in the rebuilt sum already)
 - ``credits:{u}:pending``  hash request id -> signed delta applied while the balance was
   missing; the rebuild adds those the ledger snapshot does not hold yet
 """
@@ -69,19 +70,19 @@ local function apply(balance, pending, done, id, delta, done_ttl)
 end
 """
 
-# KEYS: balance, holds, expiry, res, done, pending.
-# ARGV: request id, used, allow over (1/0), done ttl ms, now ms.
-# Answers {status, charged}: 1 settled, 0 already settled, -1 no reservation.
+# KEYS: balance, holds, expiry, res, done. ARGV: request id, used, allow over (1/0), now ms.
+# Answers {status, charge}: 1 quoted, 0 already settled, -1 no reservation.
 # Policy: charge `used` up to the reservation; above it only what the balance still has
-# (after the other live reservations), so the balance never goes negative.
-SETTLE = (
+# (after the other live reservations), so the balance never goes negative. The hold is set
+# to the charge, so the room it needs stays taken until the settlement commits.
+QUOTE = (
     _LIVE_RESERVED
-    + _APPLY
     + """
-local id, used, over, done_ttl, now =
-  ARGV[1], tonumber(ARGV[2]), ARGV[3] == '1', tonumber(ARGV[4]), tonumber(ARGV[5])
+local id, used, over, now = ARGV[1], tonumber(ARGV[2]), ARGV[3] == '1', tonumber(ARGV[4])
 local settled = redis.call('GET', KEYS[5])
 if settled then return {0, tonumber(settled)} end
+local quoted = redis.call('HGET', KEYS[4], 'quoted')
+if quoted then return {1, tonumber(quoted)} end
 local reserved = tonumber(redis.call('HGET', KEYS[4], 'amount'))
 if not reserved then return {-1, 0} end
 local charge = math.max(used, 0)
@@ -95,10 +96,8 @@ if charge > reserved then
     charge = reserved
   end
 end
-redis.call('HDEL', KEYS[2], id)
-redis.call('ZREM', KEYS[3], id)
-redis.call('DEL', KEYS[4])
-apply(KEYS[1], KEYS[6], KEYS[5], id, -charge, done_ttl)
+redis.call('HSET', KEYS[4], 'amount', charge, 'quoted', charge)
+if redis.call('HEXISTS', KEYS[2], id) == 1 then redis.call('HSET', KEYS[2], id, charge) end
 return {1, charge}
 """
 )
@@ -110,13 +109,17 @@ redis.call('ZREM', KEYS[2], ARGV[1])
 return redis.call('DEL', KEYS[3])
 """
 
-# KEYS: balance, done, pending. ARGV: request id, signed delta, done ttl ms.
-# A movement already in the ledger (grant, purchase, orphaned settlement): applied once.
-APPLY = (
+# KEYS: balance, holds, expiry, res, done, pending. ARGV: request id, signed delta, done ttl.
+# A movement already in the ledger (settlement, grant, purchase) reaches the balance once,
+# freeing the request's reservation if it has one; answers 1 when applied now.
+COMMIT = (
     _APPLY
     + """
-if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
-apply(KEYS[1], KEYS[3], KEYS[2], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]))
+redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('DEL', KEYS[4])
+if redis.call('EXISTS', KEYS[5]) == 1 then return 0 end
+apply(KEYS[1], KEYS[6], KEYS[5], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]))
 return 1
 """
 )

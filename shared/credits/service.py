@@ -17,7 +17,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 
-from shared.credits.balance import BalanceStore, Keys, Reserved, Settled
+from shared.credits.balance import BalanceStore, Keys, Quoted, Reserved
 from shared.credits.ledger import Ledger, LedgerEntry
 from shared.errors import ErrorCode, MatewayError
 
@@ -46,6 +46,8 @@ class Credits:
         self.store = store
         self.ledger = ledger
         self.allow_over = allow_over
+        # Ledger rows this recent may still be committing when a rebuild reads them.
+        self.recent_seconds = max(store.ttl_ms / 1000, 60.0)
 
     async def reserve(self, user: str, request_id: str, cost: int) -> int:
         """Holds `cost`; the credits left available. Raises INSUFFICIENT_CREDITS."""
@@ -67,18 +69,21 @@ class Credits:
         raise MatewayError(ErrorCode.UNAVAILABLE, "The credit balance could not be loaded.")
 
     async def settle(self, user: str, request_id: str, usage: Usage) -> int:
-        """Charges the usage once (capped per the store's policy); the credits charged."""
-        status, charged = await self.store.settle(user, request_id, usage.credits, self.allow_over)
-        if status is Settled.ALREADY:
-            return charged
-        if status is Settled.NO_RESERVATION:
-            # Nothing held in Redis: the ledger row decides whether this is a first charge.
-            entry = self._entry(user, request_id, -max(usage.credits, 0), usage)
-            if await self._write(entry):
-                await self.store.apply(user, request_id, entry.credits)
-            return -entry.credits
-        await self._write(self._entry(user, request_id, -charged, usage))
-        return charged
+        """Charges the usage once (capped per the store's policy); the credits charged.
+
+        Priced in Redis (the hold grows to the charge), written to the ledger, then applied:
+        the ledger row exists before the balance moves, so a rebuild never misses a charge
+        it would later apply again.
+        """
+        status, charge = await self.store.quote(user, request_id, usage.credits, self.allow_over)
+        if status is Quoted.ALREADY:
+            return charge
+        if status is Quoted.NO_RESERVATION:
+            charge = max(usage.credits, 0)  # nothing held: the ledger row decides
+        new = await self._write(self._entry(user, request_id, -charge, usage))
+        if new or status is Quoted.QUOTED:
+            await self.store.commit(user, request_id, -charge)
+        return charge
 
     async def release(self, user: str, request_id: str) -> bool:
         """Frees the reservation of a failed or cancelled request; True when one was held."""
@@ -104,7 +109,7 @@ class Credits:
             status="ok",
         )
         await self._write(entry)
-        await self.store.apply(user, request_id, amount)
+        await self.store.commit(user, request_id, amount)
         return await self.balance(user)
 
     async def balance(self, user: str) -> int:
@@ -140,7 +145,10 @@ class Credits:
         existing = await self.store.balance(user)
         if existing is not None:
             return existing
-        total, in_ledger = await self.ledger.snapshot(user)
+        snapshot = await self.ledger.snapshot(user, self.recent_seconds)
+        # Rows just written may be about to commit: they are in this sum, so not again.
+        await self.store.mark_counted(user, snapshot.recent)
+        total, in_ledger = snapshot.total, snapshot.request_ids
         known: dict[str, bool] = {}
         for _ in range(_INSTALL_ROUNDS):
             value, unknown = await self.store.install(user, total, known)

@@ -78,7 +78,17 @@ async def test_fifty_concurrent_charges_against_ten_calls_of_balance(
 ) -> None:
     user = await funded_user(credits, directus, 100)
     before = PROBE.charges
+    lowest = [100]
+
+    async def watch() -> None:
+        while True:  # cancelled when the charges are done
+            lowest[0] = min(lowest[0], await credits.store.balance(user) or 0)
+            await asyncio.sleep(0.001)
+
+    watcher = asyncio.create_task(watch())
     results = await asyncio.gather(*(router.run(CHARGE, f"user:{user}") for _ in range(50)))
+    watcher.cancel()
+    assert lowest[0] >= 0
     succeeded = [body for _, body in results if body.get("data") and body["data"]["charge"]]
     refused = [body for _, body in results if code_of(body) == "INSUFFICIENT_CREDITS"]
     assert (len(succeeded), len(refused)) == (10, 40)
@@ -86,7 +96,7 @@ async def test_fifty_concurrent_charges_against_ten_calls_of_balance(
     assert await credits.balance(user) == 0
     rows = await settlements(credits, user)
     assert len(rows) == 10 and sum(row["credits"] for row in rows) == -100
-    total, _ = await credits.ledger.snapshot(user)
+    total = (await credits.ledger.snapshot(user, 60)).total
     assert total == await credits.balance(user)
 
 
@@ -94,14 +104,22 @@ async def test_redis_flushed_mid_run_rebuilds_from_the_ledger_without_double_cha
     router: CreditsRouter, credits: Credits, directus: DirectusClient
 ) -> None:
     user = await funded_user(credits, directus, 200)
-    first = [router.run(CHARGE, f"user:{user}") for _ in range(5)]
-    await asyncio.gather(*first)
-    await credits.store.redis.flushdb()  # reservations, balance and settled markers all gone
-    rest = await asyncio.gather(*(router.run(CHARGE, f"user:{user}") for _ in range(5)))
-    assert all(body.get("data") for _, body in rest)
-    assert await credits.balance(user) == 100
+    await asyncio.gather(*(router.run(CHARGE, f"user:{user}") for _ in range(3)))
+    started = PROBE.charges
+    running = [asyncio.create_task(router.run(CHARGE, f"user:{user}")) for _ in range(7)]
+    for _ in range(200):  # until a request reached the subgraph (reserved, not yet settled)
+        if PROBE.charges > started:
+            break
+        await asyncio.sleep(0.001)
+    assert not all(task.done() for task in running)
+    await credits.store.redis.flushdb()  # balance, reservations and settled markers gone
+    results = await asyncio.gather(*running)
+    assert all(body.get("data") for _, body in results)
     rows = await settlements(credits, user)
     assert len(rows) == 10 and len({row["request_id"] for row in rows}) == 10
+    total = (await credits.ledger.snapshot(user, 60)).total
+    assert total == 100
+    assert await credits.balance(user) == 100
 
 
 async def test_usage_below_the_cost_charges_the_reported_amount(

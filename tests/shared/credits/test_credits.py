@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from shared.credits import Credits, Usage
+from shared.credits import Credits, LedgerEntry, Quoted, Usage
 from shared.errors import ErrorCode, MatewayError
 
 NewUser = Callable[[], Awaitable[str]]
@@ -29,7 +29,7 @@ async def test_grant_writes_a_ledger_row_and_sets_the_balance(
 ) -> None:
     user = await funded(credits, new_user, 100)
     assert await credits.balance(user) == 100
-    total, _ = await credits.ledger.snapshot(user)
+    total = (await credits.ledger.snapshot(user, 60)).total
     assert total == 100
 
 
@@ -81,7 +81,7 @@ async def test_settle_above_reservation_is_capped_so_the_balance_never_goes_nega
     assert await credits.balance(user) == 15
     assert await credits.settle(user, held, Usage(15)) == 15
     assert await credits.balance(user) == 0
-    total, _ = await credits.ledger.snapshot(user)
+    total = (await credits.ledger.snapshot(user, 60)).total
     assert total == 0
 
 
@@ -94,8 +94,8 @@ async def test_settling_twice_charges_once_and_writes_one_row(
     assert await credits.settle(user, request, Usage(10)) == 10
     assert await credits.settle(user, request, Usage(10)) == 10
     assert await credits.balance(user) == 40
-    total, ids = await credits.ledger.snapshot(user)
-    assert total == 40 and request in ids
+    snapshot = await credits.ledger.snapshot(user, 60)
+    assert snapshot.total == 40 and request in snapshot.request_ids
 
 
 async def test_release_frees_the_reservation_without_a_ledger_row(
@@ -148,7 +148,7 @@ async def test_settlement_while_the_balance_is_missing_is_counted_once(
     await credits.store.redis.delete(f"credits:{{{user}}}:balance")  # evicted, holds kept
     await credits.settle(user, during, Usage(7))  # lands in pending and in the ledger
     assert await credits.balance(user) == 83
-    total, _ = await credits.ledger.snapshot(user)
+    total = (await credits.ledger.snapshot(user, 60)).total
     assert total == 83
 
 
@@ -159,9 +159,35 @@ async def test_pending_settlement_missing_from_the_ledger_snapshot_is_added(
     request = rid()
     await credits.reserve(user, request, 10)
     await credits.store.redis.delete(f"credits:{{{user}}}:balance")
-    # The Redis half of a settlement whose ledger write has not landed yet.
-    await credits.store.settle(user, request, 6)
+    # A commit that lands after the snapshot was read (simulated: its row is not written).
+    assert await credits.store.commit(user, request, -6) is True
     assert await credits.rebuild(user) == 94
+
+
+async def test_rebuild_counts_recent_rows_so_their_late_commit_does_not_charge_again(
+    credits: Credits, new_user: NewUser
+) -> None:
+    user = await funded(credits, new_user, 100)
+    request = rid()
+    await credits.reserve(user, request, 10)
+    status, charge = await credits.store.quote(user, request, 10)
+    assert (status, charge) == (Quoted.QUOTED, 10)
+    await credits.ledger.write(LedgerEntry("settle", user, request, -10))
+    await credits.store.redis.flushdb()  # lost between the ledger write and the commit
+    assert await credits.balance(user) == 90
+    assert await credits.store.commit(user, request, -10) is False
+    assert await credits.balance(user) == 90
+
+
+async def test_quote_holds_the_over_charge_until_it_commits(
+    credits: Credits, new_user: NewUser
+) -> None:
+    user = await funded(credits, new_user, 30)
+    request = rid()
+    await credits.reserve(user, request, 10)
+    assert await credits.store.quote(user, request, 25) == (Quoted.QUOTED, 25)
+    with pytest.raises(MatewayError):
+        await credits.reserve(user, rid(), 10)  # only 5 left while the charge commits
 
 
 async def test_concurrent_rebuilds_install_one_balance(credits: Credits, new_user: NewUser) -> None:
