@@ -11,10 +11,17 @@ await credits.grant(user_id, 100, "welcome")          # a ledger row, then the b
 Policy: a settlement charges what the subgraph reported. Below the reservation the rest is
 freed; above it the excess is charged only as far as the balance (less the other live
 reservations) allows, so a balance never goes negative; the ledger records what was
-charged, with the subgraph's status. Reservations expire after their TTL (a crashed
-router frees them). A missing balance is rebuilt from the ledger's sum under a lock;
-settlements that land meanwhile are kept in `pending` and added only when the ledger
-snapshot does not have them, so nothing is charged twice.
+charged, with the subgraph's status ("ok", or "error" for a failed field that reported
+work). Reservations expire after their TTL (a crashed router frees them).
+
+Order of a settlement: Redis prices it (the hold grows to the charge), the ledger row is
+written (a retried write is a no-op: RECORD_NOT_UNIQUE), then Redis applies it once per
+request id. A missing balance is rebuilt from the ledger's sum under a lock: recent rows
+are marked as applied (their late commits do nothing), and commits that land while the
+balance is missing wait in `pending` and are added only when the snapshot lacks them.
+So after a Redis flush nothing is charged twice. When the ledger write fails for good
+(Directus down past the retries) the settlement raises, nothing is charged and the hold
+expires with its TTL: that work goes uncharged, logged as "credits ledger write failed".
 """
 
 from shared.credits.balance import BalanceStore, Quoted, Reserved
