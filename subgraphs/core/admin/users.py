@@ -9,6 +9,7 @@ revocation list every router follows).
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ import strawberry
 
 from shared.apps.directives import admin_only
 from shared.credits import BalanceStore, Credits, Ledger
+from shared.crypto.errors import DecryptionError
 from shared.crypto.personal import PersonalField
 from shared.errors import ErrorCode, MatewayError
 from subgraphs.core.accounts.hashing import email_hash
@@ -24,6 +26,7 @@ from subgraphs.core.accounts.usernames import normalise_username
 from subgraphs.core.admin.access import offset_of, page_size
 from subgraphs.core.invites import parse_time
 
+logger = logging.getLogger("mateway.core.admin")
 ACTIVE, DISABLED = "active", "suspended"
 LISTED_FIELDS = [
     "id",
@@ -93,14 +96,24 @@ async def admin_user(accounts: AccountService, row: dict[str, Any], credits: Cre
     return AdminUser(
         id=strawberry.ID(str(row["id"])),
         username=str(row.get("username") or ""),
-        email=accounts.users.decrypt(row, PersonalField.EMAIL),
-        display_name=accounts.users.decrypt(row, PersonalField.DISPLAY_NAME),
+        email=_readable(accounts, row, PersonalField.EMAIL),
+        display_name=_readable(accounts, row, PersonalField.DISPLAY_NAME),
         role=str(row.get("platform_role") or "user"),
         status=str(row.get("status") or ""),
         email_verified=bool(row.get("email_verified_at")),
         created_at=parse_time(row.get("signed_up_at")),
         credits_balance=await credits.balance(str(row["id"])),
     )
+
+
+def _readable(accounts: AccountService, row: dict[str, Any], field: PersonalField) -> str | None:
+    """The decrypted value; None (logged) when it does not open, so one bad row (moved, or
+    written under another key) does not hide every other user from the admin."""
+    try:
+        return accounts.users.decrypt(row, field)
+    except DecryptionError:
+        logger.error("user %s: stored %s does not decrypt", row.get("id"), field.value)
+        return None
 
 
 async def set_status(
