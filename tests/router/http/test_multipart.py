@@ -13,7 +13,7 @@ import pytest
 from graphql import parse
 from PIL import Image
 
-from router.config import RouterConfig
+from router.config import RouterConfig, UploadSettings
 from router.http.multipart import UPLOADS_STATE, install_upload_guard
 from router.http.runtime import build_router
 from router.pipeline import GraphQLRequest, PreparedOperation, RequestContext, RequestError, Stage
@@ -66,11 +66,11 @@ async def client(
     config = RouterConfig(
         mode="development",
         plugins={"identity": {"redis_url": valkey.url(4)}, "csrf": {}},
-        uploads={"max_file_bytes": 2_000_000, "max_total_bytes": 3_000_000},
+        uploads=UploadSettings(max_file_bytes=2_000_000, max_total_bytes=3_000_000),
     )
     router = build_router(sdl, config, transports)
     try:
-        transport = httpx.ASGITransport(app=router)
+        transport = httpx.ASGITransport(app=router)  # type: ignore[arg-type]
         async with httpx.AsyncClient(transport=transport, base_url="http://router") as http:
             yield http
     finally:
