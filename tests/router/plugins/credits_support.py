@@ -19,13 +19,31 @@ from router.composition import SubgraphSchema, compose
 from router.config import RouterConfig
 from router.http.app import RouterApp
 from router.http.runtime import build_router
+from router.pipeline import Pipeline, RequestContext, Stage
 from router.subscriptions.sockets import AsgiConnector
 from shared.apps.directives import Credits, public, signed_in
 from shared.credits.report import CreditsReport, report_usage, request_id
 from shared.errors import MatewaySchema
-from tests.router.plugins.auth_identity import HEADER
-from tests.router.plugins.auth_identity import PLUGIN as IDENTITY_PLUGIN
+from shared.identity import CallerKind, Identity, Role
+from tests.router.plugins.auth_identity import HEADER, parse_identity
 from tests.router.plugins.auth_support import Call, recording_transports
+
+IDENTITY_PLUGIN = "tests.router.plugins.credits_support"
+
+
+def install(pipeline: Pipeline, settings: dict[str, Any]) -> None:
+    """A stand-in identity plugin: auth_identity's callers, plus `apikey:<owner id>`."""
+
+    async def identify(ctx: RequestContext) -> None:
+        kind, _, owner = ctx.headers.get(HEADER, "").partition(":")
+        if kind == "apikey":
+            ctx.identity = Identity(
+                kind=CallerKind.API_KEY, role=Role.USER, user_id=owner, api_key_id="key-1"
+            )
+        else:
+            ctx.identity = parse_identity(ctx.headers.get(HEADER, ""))
+
+    pipeline.hook(Stage.ROUTER_REQUEST, identify)
 
 
 @dataclass

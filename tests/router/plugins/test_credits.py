@@ -251,3 +251,12 @@ async def test_subscription_without_reports_is_charged_its_cost_or_released_on_f
     (row,) = await settlements(credits, user)
     assert (row["credits"], row["status"], row["skill"]) == (-10, "ok", "reply")
     assert await credits.available(user) == 40
+
+
+async def test_api_keys_charge_their_owner(
+    router: CreditsRouter, credits: Credits, directus: DirectusClient
+) -> None:
+    owner = await funded_user(credits, directus, 30)
+    _, body = await router.run(CHARGE, f"apikey:{owner}", {"used": 7})
+    assert body == {"data": {"charge": PROBE.charges}}
+    assert await credits.balance(owner) == 23
