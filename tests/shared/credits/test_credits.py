@@ -205,3 +205,11 @@ async def test_settle_without_reservation_writes_the_ledger_then_charges_once(
     assert await credits.settle(user, request, Usage(5)) == 5
     assert await credits.settle(user, request, Usage(5)) == 5
     assert await credits.balance(user) == 45
+
+
+async def test_a_retried_ledger_write_is_a_no_op(credits: Credits, new_user: NewUser) -> None:
+    user = await new_user()
+    entry = LedgerEntry("settle", user, rid(), -3, skill="reply", tokens=12, status="ok")
+    assert await credits.ledger.write(entry) is True
+    assert await credits.ledger.write(entry) is False  # RECORD_NOT_UNIQUE
+    assert (await credits.ledger.snapshot(user, 60)).total == -3
