@@ -13,6 +13,7 @@ import httpx
 
 from shared.apps.app_settings import load_app_settings
 from shared.apps.manifest import MANIFEST_FILE, load_manifest
+from subgraphs.ai.cancel_hub import CancelHub
 from subgraphs.ai.config import ModelsConfig, load_models_config
 from subgraphs.ai.providers.router import ModelRouter
 from subgraphs.ai.settings import AiSettings
@@ -39,6 +40,7 @@ class AiRuntime:
         self._tools = tools
         self._router_transport = router_transport
         self._model_router: ModelRouter | None = None
+        self.cancel_hub = CancelHub()
         self._http: httpx.AsyncClient | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -66,7 +68,8 @@ class AiRuntime:
         return self._http
 
     async def aclose(self) -> None:
-        """Close the providers' pools and the router client."""
+        """Close the providers' pools, the cancel listener and the router client."""
+        await self.cancel_hub.aclose()
         if self._model_router is not None:
             await self._model_router.aclose()
             self._model_router = None

@@ -1,8 +1,8 @@
 """One streamed reply: history, preprocessing, the model with tools, storage, usage.
 
-`Reply.events()` is what the `aiChat` subscription yields. A cancel (`cancelReply` in core)
-stops the provider stream through core's `cancellation` helper; what was already generated is
-stored (status `cancelled`) and only the tokens used are reported for settlement.
+`Reply.events()` is what the `aiChat` subscription yields. A cancel (`cancelReply` in core,
+heard through `cancel_hub` on core's channels) stops the provider stream; what was already
+generated is stored (status `cancelled`) and only the tokens used are reported.
 """
 
 from __future__ import annotations
@@ -44,7 +44,6 @@ from subgraphs.ai.types import (
     ToolCallFinishedEvent,
     ToolCallStartedEvent,
 )
-from subgraphs.core.chats.cancel import cancellation
 from subgraphs.core.chats.service import ChatService
 
 Report = Callable[[int, int], None]  # (credits used so far, tokens so far)
@@ -143,7 +142,7 @@ class Reply:
             *self.context.history,
         )
         status = "done"
-        async with cancellation(self.chats.redis, self.message_id) as stop:
+        async with self.runtime.cancel_hub.watch(self.chats.redis, self.message_id) as stop:
             for step_number in range(self.settings.max_tool_steps + 1):
                 offer = step_number < self.settings.max_tool_steps
                 step = Step()
