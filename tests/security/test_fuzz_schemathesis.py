@@ -40,7 +40,7 @@ __all__ = ["directus_template", "platform_directus", "start_empty_directus", "va
 ROOT = Path(__file__).resolve().parents[2]
 API_SCHEMA = ROOT / "schema" / "schema.graphql"
 SUPERGRAPH = (ROOT / "supergraph" / "supergraph.graphql").read_text()
-MAX_EXAMPLES = 250  # about 20 s here, under the minute asked for (TIME_BUDGET_SECONDS caps it)
+MAX_EXAMPLES = 800  # about 7 s here (in-process apps); TIME_BUDGET_SECONDS caps a slow machine
 TIME_BUDGET_SECONDS = 50.0
 
 # Custom scalars of the API schema: values of the right shape, and some of the wrong one.
@@ -164,7 +164,7 @@ def test_fuzzed_operations_get_no_5xx_and_log_no_errors(
 
     fuzz()
     # The fuzzing reached the resolvers: some answers carry data, not only refusals.
-    assert len(seen) >= MAX_EXAMPLES // 2
+    assert len(seen) >= 100
     assert any('"data":{' in body for _, body in seen)
     assert not failures, "\n".join(failures[:5])
     logged = [f"{r.name}: {r.getMessage()}" for r in errors_logged.records]
