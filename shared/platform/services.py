@@ -73,6 +73,8 @@ def command(name: str, settings: PlatformSettings, paths: StackPaths) -> list[st
             settings.host,
             "--port",
             str(settings.port),
+            "--router-config",
+            "router/router.yml",
         ]
     raise ValueError(f"unknown service {name!r}")
 

@@ -18,8 +18,13 @@ import httpx
 import pytest
 import yaml
 
+from shared.directus.runtime import DirectusServer
 from tests.compose.conftest import COMPOSE_DIR, ROOT
+from tests.shared.conftest import ValkeyServer
+from tests.support.directus import directus_template, platform_directus, start_empty_directus
 from tests.support.ports import free_port, wait_for_port
+
+__all__ = ["directus_template", "platform_directus", "start_empty_directus"]
 
 HEALTHCHECK = COMPOSE_DIR / "healthcheck.py"
 
@@ -41,10 +46,13 @@ def _on_port(command: list[str], port: int, config: Path | None = None) -> list[
     return args
 
 
-def _start(args: list[str], port: int, tmp_path: Path, name: str) -> subprocess.Popen[bytes]:
+def _start(
+    args: list[str], port: int, tmp_path: Path, name: str, services: dict[str, str]
+) -> subprocess.Popen[bytes]:
     log = (tmp_path / f"{name}.log").open("wb")
     env = {k: v for k, v in os.environ.items() if not k.startswith("MATEWAY_")}
     env.update(MATEWAY_ENVIRONMENT="production", MATEWAY_LOG_LEVEL="INFO")  # as in compose
+    env.update(services)  # compose/.env: where Directus and Redis are, and the token
     # compose/.env gives every service the platform's signing key (identity tokens).
     env["MATEWAY_SIGNING_KEY"] = os.environ["MATEWAY_SIGNING_KEY"]
     process = subprocess.Popen(args, cwd=ROOT, stdout=log, stderr=log, env=env)
@@ -66,14 +74,26 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture
-def split_stack(tmp_path: Path) -> Iterator[tuple[int, int]]:
+def split_stack(tmp_path: Path, platform_directus: DirectusServer) -> Iterator[tuple[int, int]]:
+    valkey = ValkeyServer(tmp_path / "valkey")
+    valkey.start()
+    services = {
+        "MATEWAY_DIRECTUS_URL": platform_directus.url,
+        "MATEWAY_DIRECTUS_TOKEN": platform_directus.platform_token,
+        "MATEWAY_REDIS_URL": valkey.url(),
+    }
     mates_port, router_port = free_port(), free_port()
-    mates = _start(
-        _on_port(_compose_command("mates", "apps.docker-compose.yml"), mates_port),
-        mates_port,
-        tmp_path,
-        "mates",
-    )
+    try:
+        mates = _start(
+            _on_port(_compose_command("mates", "apps.docker-compose.yml"), mates_port),
+            mates_port,
+            tmp_path,
+            "mates",
+            services,
+        )
+    except BaseException:
+        valkey.stop()
+        raise
     try:
         config = tmp_path / "supergraph.yaml"
         config.write_text(
@@ -83,7 +103,11 @@ def split_stack(tmp_path: Path) -> Iterator[tuple[int, int]]:
         )
         router_command = _compose_command("router", "apps.docker-compose.yml")
         router = _start(
-            _on_port(router_command, router_port, config), router_port, tmp_path, "router"
+            _on_port(router_command, router_port, config),
+            router_port,
+            tmp_path,
+            "router",
+            services,
         )
         try:
             yield mates_port, router_port
@@ -91,6 +115,7 @@ def split_stack(tmp_path: Path) -> Iterator[tuple[int, int]]:
             _stop(router)
     finally:
         _stop(mates)
+        valkey.stop()
 
 
 def _healthy(url: str) -> bool:
