@@ -6,7 +6,7 @@ from typing import Any
 
 from router.config import RouterConfig
 from router.transports import GraphQLResponse, SubgraphTransport
-from shared.identity import INTERNAL_TOKEN_HEADER
+from shared.identity import CLIENT_IP_HEADER, INTERNAL_TOKEN_HEADER
 from tests.router.http.fixtures import client_for, in_process_transports, make_router
 
 PLUGIN = "tests.router.http.sample_plugin"
@@ -77,8 +77,10 @@ async def test_plan_ready_hook_adds_headers_sent_to_every_subgraph() -> None:
     assert response.json()["data"]["me"]["reviews"][0] == {"body": "Great"}
     for name in ("accounts", "reviews"):
         sent = dict(*transports[name].headers)
-        # Besides the hook's header, the identity plugin's internal token (on by default).
+        # Besides the hook's header, the identity plugin's internal token (on by default)
+        # and the caller's address for per-IP throttling in subgraphs.
         assert sent.pop(INTERNAL_TOKEN_HEADER)
+        assert sent.pop(CLIENT_IP_HEADER)
         assert sent == {"x-operation": "Mine"}
 
 

@@ -49,6 +49,17 @@ def _seed_rows(api: AdminApi) -> None:
     api.data(
         "POST", "/items/messages", json={"chat": CHAT_ID, "role": "user", "body_ciphertext": "c"}
     )
+    api.data("POST", "/items/chat_shares", json={"chat": CHAT_ID, "token_hash": "th"})
+    expires = "2030-01-01T00:00:00Z"
+    session = {
+        "user": USER_ID,
+        "family_id": "f1",
+        "refresh_token_hash": "rh",
+        "expires_at": expires,
+    }
+    api.data("POST", "/items/sessions", json=session)
+    reset = {"user": USER_ID, "token_hash": "ph", "expires_at": expires}
+    api.data("POST", "/items/password_resets", json=reset)
     api.data("POST", "/items/collections", json={"id": FOLDER_ID, "owner": USER_ID, "name": "Work"})
     api.data(
         "POST", "/items/collections_chats", json={"collections_id": FOLDER_ID, "chats_id": CHAT_ID}
