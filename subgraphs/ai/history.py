@@ -8,7 +8,6 @@ the chat's key, and the reply is written encrypted under the chat's lock, so a c
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,11 +16,22 @@ from subgraphs.ai.providers.base import ChatMessage
 from subgraphs.core.chats.ids import check_id, new_id, seq_of
 from subgraphs.core.chats.keys import chat_keys, chat_rows
 from subgraphs.core.chats.service import ChatService, OpenChat
+from subgraphs.core.chats.store import MESSAGES, Row, not_found
 from subgraphs.core.service import current_service
 from subgraphs.mates.service import builtin_mates_by_id
 
 DEFAULT_PROMPT = "You are a helpful assistant. Answer clearly and say when you are unsure."
 _MATE_FIELDS = ["id", "system_prompt", "preferred_model", "allowed_apps"]
+_HISTORY_FIELDS = [
+    "id",
+    "seq",
+    "role",
+    "body_ciphertext",
+    "chat.id",
+    "chat.wrapped_key",
+    "chat.mate",
+    "chat.builtin_mate",
+]
 
 
 @dataclass(frozen=True)
@@ -53,17 +63,9 @@ async def load_reply_context(
     chats: ChatService, chat_id: str, message_id: str, limit: int
 ) -> ReplyContext:
     """The chat (NOT_FOUND unless the caller's), its mate, and history ending at the message."""
-    message_id = check_id(message_id, "messageId")
-    chat_id = check_id(chat_id, "chatId")
-    # Three reads at once: the owner check fails the whole gather (NOT_FOUND) before any
-    # of the other results is used.
-    chat, target, rows = await asyncio.gather(
-        chats.open(chat_id),
-        chats.store.message_in_chat(chat_id, message_id),
-        chats.store.list_messages(chat_id, None, limit),
+    chat, rows = await _owned_history(
+        chats, check_id(chat_id, "chatId"), check_id(message_id, "messageId"), limit
     )
-    seq = seq_of(str(target["id"]))
-    rows = [row for row in rows if int(row["seq"]) <= seq]
     history: list[ChatMessage] = []
     for row in reversed(rows):
         role = str(row.get("role") or "user")
@@ -75,6 +77,40 @@ async def load_reply_context(
         raise MatewayError(ErrorCode.BAD_USER_INPUT, "Reply to a user message", field="messageId")
     mate = await _mate_of(chats, chat.row)
     return ReplyContext(chat, mate, tuple(history), history[-1].content)
+
+
+async def _owned_history(
+    chats: ChatService, chat_id: str, message_id: str, limit: int
+) -> tuple[OpenChat, list[Row]]:
+    """The newest messages up to the target with their chat row, in one Directus read.
+
+    The owner filter is part of the query, so another user's chat reads as no rows; a
+    message id that is not among them (not in this chat) is NOT_FOUND as well.
+    """
+    rows = (
+        await current_service()
+        .directus()
+        .read_items(
+            MESSAGES,
+            filter={
+                "_and": [
+                    {"chat": {"_eq": chat_id}},
+                    {"chat": {"owner": {"_eq": chats.owner}}},
+                    # Rows of the same millisecond share a seq; the id order settles them below.
+                    {"seq": {"_lte": seq_of(message_id)}},
+                ]
+            },
+            fields=_HISTORY_FIELDS,
+            sort=["-seq", "-id"],
+            limit=limit,
+        )
+    )
+    index = next((i for i, row in enumerate(rows) if str(row["id"]) == message_id), None)
+    if index is None:
+        raise not_found("message")
+    row = rows[index]["chat"]
+    cipher = await chats.keys.cipher(chat_id, str(row["wrapped_key"]))
+    return OpenChat(row, cipher), rows[index:]
 
 
 async def _mate_of(chats: ChatService, row: dict[str, Any]) -> Mate:
