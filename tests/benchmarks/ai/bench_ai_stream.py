@@ -11,7 +11,11 @@ Figures printed (no timing asserts; they depend on the machine):
 - N concurrent replies: the added delay of each token, its arrival minus when the provider's
   fixed pacing says it left (relative to the stream's first token), p99 (goal <= 25 ms), and
   the RSS of this process (router, apps and clients; the provider server is separate).
-N is 1,000 unless MATEWAY_BENCH_AI_STREAMS says otherwise; starts are spread over 2 s.
+N is 200 (MATEWAY_BENCH_AI_STREAMS=1000 for the issue's figure): on this 2-core machine, shared
+and with router, apps, clients and Valkey clients in one process, 1,000 (and 400) concurrent
+starts exhaust the credits plugin's Redis pool (redis-py's default of 100 connections) and
+most are refused with UNAVAILABLE; refused streams are counted, not timed. Starts are
+spread over 2 s.
 """
 
 from __future__ import annotations
@@ -47,7 +51,7 @@ ROOT = Path(__file__).resolve().parents[3]
 RATE = 20.0  # tokens per second per stream
 TOKENS = 40
 TTFT_ROUNDS = 30
-STREAMS = int(os.environ.get("MATEWAY_BENCH_AI_STREAMS", "1000"))
+STREAMS = int(os.environ.get("MATEWAY_BENCH_AI_STREAMS", "200"))
 SETUP_CONCURRENCY = 10
 REPLIES_PER_CHAT = 5
 REPLIES_PER_USER = 50
@@ -114,19 +118,21 @@ async def mateway_stream(
         await ws.send_json({"id": "1", "type": "subscribe", "payload": payload})
         for _ in range(TOKENS * 4):
             message = await ws.receive_json(timeout=120)
-            if message["type"] != "next":
-                break
+            if message["type"] != "next" or message["payload"].get("errors"):
+                break  # complete, or refused (e.g. UNAVAILABLE when a Redis pool is exhausted)
             event: dict[str, Any] = message["payload"]["data"]["aiChat"]
             if event["__typename"] == "TextDeltaEvent":
                 words = _WORD.findall(event["text"])
                 arrivals.append((time.perf_counter(), int(words[-1])))
                 if first_only:
                     break  # closing the socket cancels the reply
-    return (arrivals[0][0] - start) * 1000, arrivals
+    return ((arrivals[0][0] - start) * 1000 if arrivals else float("nan")), arrivals
 
 
 def added_delays(arrivals: list[tuple[float, int]]) -> list[float]:
     """Per event: ms later than the provider's pacing (token i leaves at first + i/RATE)."""
+    if not arrivals:
+        return []
     first_time, first_index = arrivals[0]
     return [
         max(0.0, (at - first_time - (index - first_index) / RATE) * 1000)
@@ -175,18 +181,21 @@ async def test_bench_ai_stream(chats: Chats, provider: str, tmp_path: Path) -> N
         started = time.perf_counter()
         # Starts spread over RAMP_SECONDS: a thousand subscribe frames in one tick would
         # measure the connection storm, not the streams (and exceed Redis pools of 100).
-        results = await asyncio.gather(
+        outcomes = await asyncio.gather(
             *(
                 mateway_stream(stack, *chat, delay=i * RAMP_SECONDS / STREAMS)
                 for i, chat in enumerate(ready)
-            )
+            ),
+            return_exceptions=True,
         )
+        results = [r for r in outcomes if not isinstance(r, BaseException)]
         wall = time.perf_counter() - started
         delays = [d for _, arrivals in results for d in added_delays(arrivals)]
         complete = sum(1 for _, arrivals in results if arrivals and arrivals[-1][1] == TOKENS - 1)
         print(
             f"{STREAMS} concurrent replies ({TOKENS} tokens at {RATE:.0f}/s each): "
-            f"{complete} complete in {wall:.1f} s; added delay between chunks "
+            f"{complete} complete, {STREAMS - complete} refused or broken, in {wall:.1f} s; "
+            "added delay between chunks "
             f"p50 {pct(delays, 50):.1f} ms, p99 {pct(delays, 99):.1f} ms (goal <= 25 ms); "
             f"RSS {rss_before:.0f} MB before, {rss_mb():.0f} MB after, "
             f"peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
