@@ -154,8 +154,8 @@ class Reply:
                 if not step.finished:
                     status = "cancelled" if stop.is_set() else "failed"
                     break
-                if not step.calls:
-                    break
+                if not step.calls or not offer:
+                    break  # the last step was offered no tools: calls it makes anyway are not run
                 async for event in self._run_tools(step, stop):
                     yield event
                 messages = (*messages, *self._tool_messages(step))

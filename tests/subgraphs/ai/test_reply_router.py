@@ -189,3 +189,21 @@ async def test_a_message_the_moderator_flags_gets_no_answer_and_costs_nothing(
     assert found[-1]["status"] == "flagged"
     assert alice.user_id is not None
     assert await stack.credits.balance(alice.user_id) == 100
+
+
+async def test_tool_steps_are_bounded_and_the_last_step_is_asked_without_tools(
+    chats: Chats, llm: ScriptedLlm, tmp_path: Path
+) -> None:
+    call = ScriptedToolCall("call_n", "calcEvaluate", {"expression": "1+1"})
+    llm.script(Behaviour(text="Again.", tool_calls=[call]))  # the model never stops calling
+    async with reply_stack(chats, tmp_path, llm.url) as stack:
+        alice = await stack.funded_user(1000)
+        chat_id, message_id = await stack.send(alice, "Loop forever")
+        before = len(CALLS)
+        found = events(await stack.over_websocket(alice, chat_id, message_id))
+    steps = stack.runtime.settings.max_tool_steps
+    assert len(llm.requests) == steps + 1
+    assert all("tools" in r.body for r in llm.requests[:-1])
+    assert "tools" not in llm.requests[-1].body
+    assert len(CALLS) - before == steps
+    assert found[-1]["usage"]["toolCalls"] == steps
