@@ -29,7 +29,9 @@ from router.supergraph_config import SupergraphConfig
 from shared.auth.tokens import issue_access_token
 from shared.directus.client import DirectusClient
 from shared.directus.runtime import DirectusServer
+from subgraphs.ai.runtime import use_runtime as use_ai_runtime
 from subgraphs.core.service import use_service
+from subgraphs.mates.runtime import use_runtime as use_mates_runtime
 from tests.shared.conftest import ValkeyServer, valkey
 from tests.support.directus import directus_template, platform_directus, start_empty_directus
 from tests.support.identity import signing_keys, user_identity
@@ -110,7 +112,11 @@ def router_url(
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    use_service(None)  # core builds its service on the server's loop, from the environment
+    # Each app builds its process-wide service on the server's loop from this environment,
+    # not from what an earlier test left behind.
+    use_service(None)
+    use_mates_runtime(None)
+    use_ai_runtime(None)
     plugins: dict[str, dict[str, Any]] = {
         "identity": {"redis_url": valkey.url(6)},
         "csrf": {},
