@@ -20,13 +20,11 @@ from graphql import (
     ListValueNode,
     ObjectTypeDefinitionNode,
     ObjectTypeExtensionNode,
-    SchemaDefinitionNode,
-    SchemaExtensionNode,
     StringValueNode,
-    ValueNode,
     parse,
 )
 
+from router.plugins._directives import linked_directive_name
 from shared.identity import Identity, Role
 
 AUTH_SPEC_PREFIX = "https://mateway.dev/auth/"
@@ -82,30 +80,7 @@ def default_requirement(policy: str) -> Requirement:
 
 def _auth_link(document: DocumentNode) -> str | None:
     """The local name of Mateway's @auth (an `@link` import may rename it); None if unlinked."""
-    for definition in document.definitions:
-        if not isinstance(definition, SchemaDefinitionNode | SchemaExtensionNode):
-            continue
-        for directive in definition.directives or ():
-            args = {a.name.value: a.value for a in directive.arguments or ()}
-            url = args.get("url")
-            if directive.name.value != "link" or not isinstance(url, StringValueNode):
-                continue
-            if url.value.startswith(AUTH_SPEC_PREFIX):
-                return _imported_name(args.get("import"))
-    return None
-
-
-def _imported_name(value: ValueNode | None) -> str:
-    if isinstance(value, ListValueNode):
-        for item in value.values:
-            if isinstance(item, StringValueNode) and item.value == "@auth":
-                return "auth"
-            fields = {f.name.value: f.value for f in getattr(item, "fields", ())}
-            name, alias = fields.get("name"), fields.get("as")
-            named_auth = isinstance(name, StringValueNode) and name.value == "@auth"
-            if named_auth and isinstance(alias, StringValueNode):
-                return alias.value.lstrip("@")
-    return "auth"
+    return linked_directive_name(document, AUTH_SPEC_PREFIX, "auth")
 
 
 def _requirement(directives: tuple[DirectiveNode, ...], name: str) -> Requirement | None:

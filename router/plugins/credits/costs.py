@@ -8,18 +8,14 @@ from graphql import (
     DocumentNode,
     GraphQLSchema,
     IntValueNode,
-    ListValueNode,
     ObjectTypeDefinitionNode,
     ObjectTypeExtensionNode,
     OperationDefinitionNode,
-    SchemaDefinitionNode,
-    SchemaExtensionNode,
-    StringValueNode,
-    ValueNode,
     parse,
 )
 
 from router.pipeline import PreparedOperation
+from router.plugins._directives import linked_directive_name
 from router.plugins._edge import fields_of, fragments_of
 from shared.apps.directives import CREDITS_SPEC_URL
 
@@ -83,27 +79,4 @@ class CostRules:
 
 def _credits_link(document: DocumentNode) -> str | None:
     """The local name of Mateway's @credits (an `@link` import may rename it)."""
-    for definition in document.definitions:
-        if not isinstance(definition, SchemaDefinitionNode | SchemaExtensionNode):
-            continue
-        for directive in definition.directives or ():
-            args = {a.name.value: a.value for a in directive.arguments or ()}
-            url = args.get("url")
-            if directive.name.value != "link" or not isinstance(url, StringValueNode):
-                continue
-            if url.value.startswith(_SPEC_PREFIX):
-                return _imported_name(args.get("import"))
-    return None
-
-
-def _imported_name(value: ValueNode | None) -> str:
-    if isinstance(value, ListValueNode):
-        for item in value.values:
-            if isinstance(item, StringValueNode) and item.value == "@credits":
-                return "credits"
-            fields = {f.name.value: f.value for f in getattr(item, "fields", ())}
-            name, alias = fields.get("name"), fields.get("as")
-            named = isinstance(name, StringValueNode) and name.value == "@credits"
-            if named and isinstance(alias, StringValueNode):
-                return alias.value.lstrip("@")
-    return "credits"
+    return linked_directive_name(document, _SPEC_PREFIX, "credits")
