@@ -127,14 +127,9 @@ class HttpxTransport:
             async with asyncio.timeout(self.timeout_seconds):
                 response = await self._client.post(self.url, content=body, headers=request_headers)
         except (httpx.TimeoutException, TimeoutError) as error:
-            raise SubgraphError(
-                self.service_name, SUBGRAPH_UNAVAILABLE, "timed out", "timeout"
-            ) from error
+            raise timed_out(self.service_name) from error
         except httpx.HTTPError as error:
-            message = f"unreachable ({type(error).__name__}: {error})"
-            raise SubgraphError(
-                self.service_name, SUBGRAPH_UNAVAILABLE, message, "unreachable"
-            ) from error
+            raise call_failed(self.service_name, error) from error
         return decode_response(self.service_name, response.status_code, response.content)
 
     async def aclose(self) -> None:
@@ -149,6 +144,19 @@ def request_body(query: str, variables: dict[str, Any] | None, operation_name: s
     if operation_name:
         body["operationName"] = operation_name
     return orjson.dumps(body)
+
+
+def timed_out(service_name: str) -> SubgraphError:
+    """The SubgraphError of a call that ran past its timeout."""
+    return SubgraphError(service_name, SUBGRAPH_UNAVAILABLE, "timed out", "timeout")
+
+
+def call_failed(
+    service_name: str, error: BaseException, state: str = "unreachable", reason: str = "unreachable"
+) -> SubgraphError:
+    """The SubgraphError of a call that raised `error` (`state`: unreachable, failed)."""
+    message = f"{state} ({type(error).__name__}: {error})"
+    return SubgraphError(service_name, SUBGRAPH_UNAVAILABLE, message, reason)
 
 
 def decode_response(service_name: str, status: int, content: bytes) -> GraphQLResponse:

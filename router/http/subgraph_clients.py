@@ -17,11 +17,11 @@ from urllib.parse import urlsplit
 import httptools
 
 from router.transports import (
-    SUBGRAPH_UNAVAILABLE,
     GraphQLResponse,
-    SubgraphError,
+    call_failed,
     decode_response,
     request_body,
+    timed_out,
 )
 from router.uploads import Upload, multipart_request
 
@@ -140,14 +140,9 @@ class AsgiTransport:
             async with asyncio.timeout(self.timeout_seconds):
                 status, content = await self._call(body, headers, content_type)
         except TimeoutError as error:
-            raise SubgraphError(
-                self.service_name, SUBGRAPH_UNAVAILABLE, "timed out", "timeout"
-            ) from error
+            raise timed_out(self.service_name) from error
         except Exception as error:  # the app crashed: its fields fail, the router does not
-            message = f"failed ({type(error).__name__}: {error})"
-            raise SubgraphError(
-                self.service_name, SUBGRAPH_UNAVAILABLE, message, "crashed"
-            ) from error
+            raise call_failed(self.service_name, error, "failed", "crashed") from error
         return decode_response(self.service_name, status, content)
 
     async def _call(
@@ -286,14 +281,9 @@ class HttpTransport:
             async with asyncio.timeout(self.timeout_seconds), self._slots:
                 status, content = await self._exchange(request + body, retry_stale)
         except TimeoutError as error:
-            raise SubgraphError(
-                self.service_name, SUBGRAPH_UNAVAILABLE, "timed out", "timeout"
-            ) from error
+            raise timed_out(self.service_name) from error
         except (OSError, httptools.HttpParserError) as error:
-            message = f"unreachable ({type(error).__name__}: {error})"
-            raise SubgraphError(
-                self.service_name, SUBGRAPH_UNAVAILABLE, message, "unreachable"
-            ) from error
+            raise call_failed(self.service_name, error) from error
         return decode_response(self.service_name, status, content)
 
     async def _exchange(self, request: bytes, retry_stale: bool) -> tuple[int, bytes]:
