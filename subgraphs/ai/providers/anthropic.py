@@ -32,8 +32,8 @@ from subgraphs.ai.providers.transport import (
     http_client,
     iter_sse,
     malformed,
+    open_stream,
     parse_json_data,
-    raise_for_status,
     stream_error,
 )
 
@@ -227,19 +227,9 @@ class AnthropicProvider:
             content=orjson.dumps(request_payload(request)),
             headers=self._headers,
         )
-        try:
-            async with asyncio.timeout_at(deadline):
-                response = await self._client.send(http_request, stream=True)
-        except (httpx.HTTPError, TimeoutError) as exc:
-            raise stream_error(self.name, exc) from exc
-        try:
-            await raise_for_status(self.name, response)
+        async with open_stream(self.name, self._client, http_request, deadline) as response:
             async for event in self._events(response, deadline):
                 yield event
-        except (httpx.HTTPError, TimeoutError) as exc:
-            raise stream_error(self.name, exc) from exc
-        finally:
-            await response.aclose()
 
     async def _events(
         self, response: httpx.Response, deadline: float

@@ -32,6 +32,7 @@ from subgraphs.ai.providers.transport import (
     http_client,
     iter_sse,
     malformed,
+    open_stream,
     parse_json_data,
     raise_for_status,
     stream_error,
@@ -192,19 +193,9 @@ class OpenAICompatibleProvider:
         http_request = self._client.build_request(
             "POST", f"{self.base_url}/chat/completions", content=body, headers=self._headers
         )
-        try:
-            async with asyncio.timeout_at(deadline):
-                response = await self._client.send(http_request, stream=True)
-        except (httpx.HTTPError, TimeoutError) as exc:
-            raise stream_error(self.name, exc) from exc
-        try:
-            await raise_for_status(self.name, response)
+        async with open_stream(self.name, self._client, http_request, deadline) as response:
             async for event in self._events(response, deadline):
                 yield event
-        except (httpx.HTTPError, TimeoutError) as exc:
-            raise stream_error(self.name, exc) from exc
-        finally:
-            await response.aclose()
 
     async def _events(
         self, response: httpx.Response, deadline: float

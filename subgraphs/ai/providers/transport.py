@@ -6,6 +6,7 @@ import asyncio
 import email.utils
 import time
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -155,6 +156,29 @@ def stream_error(provider: str, exc: Exception) -> ProviderError:
         f"{provider} {what}: {type(exc).__name__}: {exc}",
         provider=provider,
     )
+
+
+@asynccontextmanager
+async def open_stream(
+    provider: str, client: httpx.AsyncClient, request: httpx.Request, deadline: float
+) -> AsyncIterator[httpx.Response]:
+    """A streamed 2xx response to `request`, headers by `deadline`; ProviderError on failure.
+
+    Transport errors raised while the caller reads the stream become ProviderErrors
+    too, and the response is closed when the caller is done (or stops early).
+    """
+    try:
+        async with asyncio.timeout_at(deadline):
+            response = await client.send(request, stream=True)
+    except (httpx.HTTPError, TimeoutError) as exc:
+        raise stream_error(provider, exc) from exc
+    try:
+        await raise_for_status(provider, response)
+        yield response
+    except (httpx.HTTPError, TimeoutError) as exc:
+        raise stream_error(provider, exc) from exc
+    finally:
+        await response.aclose()
 
 
 async def first_then_rest(items: AsyncIterator[str], deadline: float) -> AsyncIterator[str]:
