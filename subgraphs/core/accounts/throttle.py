@@ -19,6 +19,23 @@ from subgraphs.core.settings import ThrottleSettings
 
 PREFIX = "mateway:core:throttle"
 
+# Check the lock, count the attempt and lock at the limit in one step: with separate calls a
+# burst could slip past the check while another attempt was locking and resetting the count.
+# KEYS: lock, counter. ARGV: limit, window seconds, lockout seconds. Returns the lock's TTL
+# (0 when the attempt may go ahead).
+_COUNT_ATTEMPT = """
+local ttl = redis.call('TTL', KEYS[1])
+if ttl > 0 then return ttl end
+local count = redis.call('INCR', KEYS[2])
+if count == 1 then redis.call('EXPIRE', KEYS[2], ARGV[2]) end
+if count > tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[1], '1', 'EX', ARGV[3])
+  redis.call('DEL', KEYS[2])
+  return tonumber(ARGV[3])
+end
+return 0
+"""
+
 
 @dataclass(frozen=True)
 class Subject:
@@ -35,6 +52,7 @@ class Throttle:
     def __init__(self, redis: Redis, settings: ThrottleSettings) -> None:
         self._redis = redis
         self._settings = settings
+        self._count_attempt = redis.register_script(_COUNT_ATTEMPT)
 
     def _scopes(self, subject: Subject) -> list[tuple[str, int]]:
         scopes = [(f"{subject.action}:account:{subject.account}", self._settings.account_failures)]
@@ -56,15 +74,12 @@ class Throttle:
         all pass the check before the first failure is recorded. A success gives it back.
         """
         await self.check(subject)
-        window = self._settings.window_seconds
+        window, lockout = self._settings.window_seconds, self._settings.lockout_seconds
         for scope, limit in self._scopes(subject):
-            counter = f"{PREFIX}:fail:{scope}"
-            async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.incr(counter)
-                pipe.expire(counter, window, nx=True)
-                count = int((await pipe.execute())[0])
-            if count > limit:
-                raise await self._lock(scope)
+            keys = [f"{PREFIX}:lock:{scope}", f"{PREFIX}:fail:{scope}"]
+            locked_for = int(await self._count_attempt(keys=keys, args=[limit, window, lockout]))
+            if locked_for > 0:
+                raise too_many_attempts(locked_for)
 
     async def _lock(self, scope: str) -> Exception:
         lockout = self._settings.lockout_seconds

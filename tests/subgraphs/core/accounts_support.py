@@ -50,7 +50,11 @@ class Accounts:
     settings: CoreSettings
     brevo: BrevoServer
     clock: Clock
-    ip: str = field(default_factory=lambda: f"198.51.100.{secrets.randbelow(250) + 1}")
+    # A documentation-range IPv6 address unique to each test: lockouts are per IP, and a
+    # test must never inherit another test's (250 IPv4 addresses collided across a session).
+    ip: str = field(
+        default_factory=lambda: f"2001:db8::{secrets.token_hex(2)}:{secrets.token_hex(2)}"
+    )
 
     async def run(
         self, query: str, identity: Identity | None = None, **variables: Any
