@@ -1,10 +1,10 @@
 """preprocess(text, context): topic, mate suggestion, difficulty and moderation of a message.
 
-The encoder, the topic and built-in mate vectors and the difficulty exemplars are loaded once
-per process on first use (thread-safe). A mate's score blends two similarities, half each: to
-the message itself and to the prototype of the message's topic; mate descriptions are one short
-sentence, and the topic prototype (description plus examples) carries the vocabulary a single
-message often lacks ("KeyError" says little about "a software engineer" on its own).
+The analysis (analysis.py) is CPU work: concurrent calls on one event loop are micro-batched
+(batching.py), so a burst of messages costs a few batched encoder passes in one worker thread
+instead of one pass and one thread hop each, and results are kept in a bounded LRU cache keyed
+by the text and the user's mates, so a repeated message costs no model work. Moderation is a
+provider call per message, never cached, and runs while the analysis does.
 """
 
 from __future__ import annotations
@@ -12,38 +12,51 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+import weakref
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import numpy as np
-
-from subgraphs.ai.preprocessing.catalogue import Catalogue, Match
+from subgraphs.ai.preprocessing.analysis import (
+    Analyser,
+    Analysis,
+    MateKey,
+    MateProfile,
+    PreprocessContext,
+    builtin_mate_profiles,
+    mate_key,
+)
+from subgraphs.ai.preprocessing.batching import MicroBatcher
+from subgraphs.ai.preprocessing.cache import LruCache
+from subgraphs.ai.preprocessing.catalogue import Match
 from subgraphs.ai.preprocessing.config import PreprocessingConfig, default_preprocessing_config
-from subgraphs.ai.preprocessing.difficulty import DifficultyEstimate, DifficultyModel
-from subgraphs.ai.preprocessing.encoder import SentenceEncoder, Vector, shared_encoder
+from subgraphs.ai.preprocessing.difficulty import DifficultyEstimate
+from subgraphs.ai.preprocessing.encoder import SentenceEncoder
 from subgraphs.ai.preprocessing.moderation import (
     ModerationUnavailable,
     ModerationVerdict,
     Moderator,
 )
-from subgraphs.mates.service import builtin_mates_by_id
+
+__all__ = [
+    "MateProfile",
+    "PreprocessContext",
+    "PreprocessResult",
+    "PreprocessStats",
+    "Preprocessor",
+    "builtin_mate_profiles",
+    "default_preprocessor",
+    "install_preprocessor",
+    "preprocess",
+]
+
+AnalysisKey = tuple[str, tuple[MateKey, ...]]
+Item = tuple[str, PreprocessContext]
 
 
-@dataclass(frozen=True, slots=True)
-class MateProfile:
-    """A mate the router may suggest: its id, name and description."""
-
-    id: str
-    name: str
-    description: str
-
-
-@dataclass(frozen=True, slots=True)
-class PreprocessContext:
-    """What preprocessing needs beyond the text: the user's own mates."""
-
-    user_mates: tuple[MateProfile, ...] = ()
+def analysis_key(text: str, context: PreprocessContext) -> AnalysisKey:
+    """What an analysis depends on: the text and the user's mates' ids and texts, in order."""
+    return text, tuple(mate_key(mate) for mate in context.user_mates)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,19 +84,14 @@ class PreprocessResult:
         return payload
 
 
-def builtin_mate_profiles() -> tuple[MateProfile, ...]:
-    """The server's built-in mates (subgraphs/mates/builtin_mates.yml) as profiles."""
-    return tuple(
-        MateProfile(mate.id, mate.name, mate.description) for mate in builtin_mates_by_id().values()
-    )
-
-
 @dataclass(frozen=True, slots=True)
-class _Models:
-    encoder: SentenceEncoder
-    topics: Catalogue
-    builtin_mates: Catalogue
-    difficulty: DifficultyModel
+class PreprocessStats:
+    """What preprocess() has done: messages run through the model, cache use, batch sizes."""
+
+    analysed: int
+    cache_hits: int
+    cache_entries: int
+    batch_sizes: tuple[int, ...]  # the latest batches run on the calling event loop
 
 
 class Preprocessor:
@@ -95,83 +103,102 @@ class Preprocessor:
         moderator: Moderator | None = None,
         builtin_mates: Sequence[MateProfile] | None = None,
         encoder: SentenceEncoder | None = None,
+        cache_size: int = 4096,
+        max_batch: int = 32,
     ) -> None:
-        self._config = config or default_preprocessing_config()
+        self._analyser = Analyser(config or default_preprocessing_config(), builtin_mates, encoder)
         self._moderator = moderator
-        self._builtin = tuple(builtin_mates) if builtin_mates is not None else None
-        self._encoder = encoder
-        self._models: _Models | None = None
+        self._cache: LruCache[AnalysisKey, Analysis] = LruCache(cache_size)
+        self._max_batch = max_batch
         self._lock = threading.Lock()
-        self._user_mates: dict[tuple[str, str], Vector] = {}
+        self._analysed = 0
+        # One batcher per event loop (a batcher's futures belong to one loop); a closed loop's
+        # batcher goes with it.
+        self._batchers: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, MicroBatcher[Item, Analysis]
+        ] = weakref.WeakKeyDictionary()
 
     def warm_up(self) -> None:
         """Loads the model and embeds topics, mates and exemplars now instead of on first use."""
-        self._loaded()
+        self._analyser.loaded()
 
-    def _loaded(self) -> _Models:
-        models = self._models
-        if models is None:
-            with self._lock:
-                if self._models is None:
-                    self._models = self._load()
-                models = self._models
-        return models
+    def analyse(self, text: str, context: PreprocessContext) -> Analysis:
+        """Topic, mate and difficulty of a message (CPU work, no I/O, no cache)."""
+        return self._analyser.analyse_many([(text, context)])[0]
 
-    def _load(self) -> _Models:
-        encoder = self._encoder or shared_encoder()
-        builtin = self._builtin if self._builtin is not None else builtin_mate_profiles()
-        return _Models(
-            encoder=encoder,
-            topics=Catalogue.embed(encoder, [(t.id, t.texts()) for t in self._config.topics]),
-            builtin_mates=Catalogue.embed(encoder, [(m.id, [m.description]) for m in builtin]),
-            difficulty=DifficultyModel(self._config.difficulty, encoder),
-        )
-
-    def analyse(
-        self, text: str, context: PreprocessContext
-    ) -> tuple[Match, Match | None, DifficultyEstimate]:
-        """Topic, mate and difficulty of a message (CPU work, no I/O)."""
-        models = self._loaded()
-        vector = models.encoder.encode_one(text)
-        topics = models.topics
-        topic = topics.nearest(vector)
-        assert topic is not None  # the config requires at least one topic
-        prototype = topics.vectors[topics.ids.index(topic.id)]
-        mates = models.builtin_mates.joined(self._user_catalogue(models.encoder, context))
-        mate = None
-        if mates.ids:
-            blended = 0.5 * mates.scores(vector) + 0.5 * mates.scores(prototype)
-            best = int(np.argmax(blended))
-            mate = Match(mates.ids[best], round(float(blended[best]), 4))
-        return topic, mate, models.difficulty.estimate(text, vector)
-
-    def _user_catalogue(self, encoder: SentenceEncoder, context: PreprocessContext) -> Catalogue:
-        # A user's mates change rarely: their vectors are kept by (id, description), bounded.
-        keys = [(mate.id, mate.description) for mate in context.user_mates]
-        found = {key: self._user_mates[key] for key in keys if key in self._user_mates}
-        missing = [
-            mate for mate, key in zip(context.user_mates, keys, strict=True) if key not in found
-        ]
-        if missing:
-            vectors = encoder.encode([mate.description or mate.name for mate in missing])
-            fresh = {(m.id, m.description): v for m, v in zip(missing, vectors, strict=True)}
-            found.update(fresh)
-            with self._lock:
-                if len(self._user_mates) + len(fresh) > 10_000:
-                    self._user_mates.clear()
-                self._user_mates.update(fresh)
-        if not keys:
-            return Catalogue((), np.zeros((0, encoder.dimension), np.float32))
-        return Catalogue(tuple(key[0] for key in keys), np.stack([found[key] for key in keys]))
+    def analyse_many(self, items: Sequence[Item]) -> list[Analysis]:
+        """Topic, mate and difficulty of several messages in one encoder call (no cache)."""
+        return self._analyser.analyse_many(items)
 
     async def preprocess(self, text: str, context: PreprocessContext) -> PreprocessResult:
-        """Runs the analysis in a worker thread while the moderator (if any) is asked."""
+        """Analyses the message (cached, else batched) while the moderator (if any) is asked."""
         started = time.perf_counter()
-        analysis = asyncio.create_task(asyncio.to_thread(self.analyse, text, context))
-        verdict, error = await self._moderate(text)
-        topic, mate, difficulty = await analysis
+        cached = self._cache.get(analysis_key(text, context))
+        if cached is None:
+            analysis = self._batcher().submit((text, context))
+        else:
+            analysis = asyncio.get_running_loop().create_future()
+            analysis.set_result(cached)
+        try:
+            verdict, error = await self._moderate(text)
+            topic, mate, difficulty = await analysis
+        finally:
+            # Left early (cancelled, or moderation raised): drop the message from its batch, or
+            # mark a finished batch's error as seen so asyncio does not log it as lost.
+            if not analysis.cancel() and not analysis.cancelled():
+                analysis.exception()
         elapsed = round((time.perf_counter() - started) * 1000, 3)
         return PreprocessResult(topic, mate, difficulty, verdict, error, elapsed)
+
+    def stats(self) -> PreprocessStats:
+        """Counters for tests and benchmarks; batch sizes are those of the calling loop."""
+        try:
+            batcher = self._batchers.get(asyncio.get_running_loop())
+        except RuntimeError:
+            batcher = None
+        with self._lock:
+            analysed = self._analysed
+        return PreprocessStats(
+            analysed=analysed,
+            cache_hits=self._cache.hits,
+            cache_entries=len(self._cache),
+            batch_sizes=tuple(batcher.batch_sizes) if batcher is not None else (),
+        )
+
+    def clear_cache(self) -> None:
+        """Forgets cached analyses (e.g. before a benchmark round)."""
+        self._cache.clear()
+
+    def _batcher(self) -> MicroBatcher[Item, Analysis]:
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            batcher = self._batchers.get(loop)
+            if batcher is None:
+                batcher = MicroBatcher(self._analyse_batch, self._max_batch)
+                self._batchers[loop] = batcher
+        return batcher
+
+    def _analyse_batch(self, items: Sequence[Item]) -> list[Analysis]:
+        # Runs in a worker thread. Identical messages queued together are analysed once, and
+        # ones analysed since they were queued come from the cache.
+        keys = [analysis_key(text, context) for text, context in items]
+        found: dict[AnalysisKey, Analysis] = {}
+        todo: dict[AnalysisKey, Item] = {}
+        for key, item in zip(keys, items, strict=True):
+            if key not in found and key not in todo:
+                cached = self._cache.get(key)
+                if cached is not None:
+                    found[key] = cached
+                else:
+                    todo[key] = item
+        if todo:
+            analysed = self._analyser.analyse_many(list(todo.values()))
+            for key, analysis in zip(todo, analysed, strict=True):
+                self._cache.put(key, analysis)
+                found[key] = analysis
+            with self._lock:
+                self._analysed += len(todo)
+        return [found[key] for key in keys]
 
     async def _moderate(self, text: str) -> tuple[ModerationVerdict | None, str | None]:
         if self._moderator is None:
