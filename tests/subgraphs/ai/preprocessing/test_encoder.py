@@ -45,6 +45,42 @@ def test_long_texts_are_truncated_to_the_models_window() -> None:
     )
 
 
+MIXED_LENGTHS = [
+    "hi",
+    "How do I fix a KeyError when I read a missing key from a Python dict?",
+    "Design a multi-region, strongly consistent key-value store. " * 12,
+    "ok",
+    "Summarise the causes of the French Revolution in three bullet points, with dates.",
+    "word " * 600,  # truncated to the model's 256-token window
+]
+
+
+def test_padding_a_row_to_a_longer_ones_length_does_not_change_its_embedding() -> None:
+    encoder = shared_encoder()
+    lengths = [encoder.token_count(text) for text in MIXED_LENGTHS]
+    assert min(lengths) <= 4 and max(lengths) == encoder.max_tokens
+    padded = encoder.encode_padded(MIXED_LENGTHS)
+    alone = np.stack([encoder.encode_padded([text])[0] for text in MIXED_LENGTHS])
+    np.testing.assert_allclose(padded, alone, atol=1e-5)
+
+
+def test_a_batch_grouped_by_length_gives_each_text_its_own_embedding_in_order() -> None:
+    encoder = shared_encoder()
+    texts = MIXED_LENGTHS + list(reversed(MIXED_LENGTHS))
+    batched = encoder.encode(texts)
+    np.testing.assert_allclose(
+        batched, np.stack([encoder.encode_one(text) for text in texts]), atol=1e-5
+    )
+    np.testing.assert_allclose(
+        batched[: len(MIXED_LENGTHS)], batched[len(MIXED_LENGTHS) :][::-1], atol=1e-5
+    )
+
+
+def test_no_texts_give_an_empty_batch() -> None:
+    assert shared_encoder().encode([]).shape == (0, 384)
+    assert shared_encoder().encode_padded([]).shape == (0, 384)
+
+
 def test_shared_encoder_is_loaded_once_across_threads(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(encoder_module, "_shared", None)
     seen: list[object] = []

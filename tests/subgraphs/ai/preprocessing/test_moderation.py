@@ -138,3 +138,17 @@ async def test_preprocess_goes_on_without_a_verdict_and_says_why(
     assert result.moderation is None and not result.flagged
     assert result.moderation_error == "moderation answered HTTP 500"
     assert result.topic.id == "smalltalk"
+
+
+async def test_moderation_is_asked_for_every_message_even_when_the_analysis_is_cached(
+    moderator: OpenAIModerator, moderation_server: ModerationServer
+) -> None:
+    checked = Preprocessor(moderator=moderator)
+    first = await checked.preprocess("I will attack him tonight", PreprocessContext())
+    moderation_server.mode = "error"
+    again = await checked.preprocess("I will attack him tonight", PreprocessContext())
+    assert checked.stats().analysed == 1 and checked.stats().cache_hits == 1
+    assert len(moderation_server.requests) == 2
+    assert first.flagged and first.moderation_error is None
+    assert again.moderation is None and again.moderation_error == "moderation answered HTTP 500"
+    assert again.topic == first.topic and again.difficulty == first.difficulty
