@@ -51,6 +51,8 @@ class ProviderConfig(_Strict):
     api_key_env: str | None = None
     timeouts: TimeoutsConfig = TimeoutsConfig.model_validate({})
     max_attempts: int = Field(3, ge=1, le=10)
+    # Replies streamed from this provider at once (one connection each); more wait.
+    max_streams: int = Field(1000, ge=1, le=100_000)
     breaker: BreakerSettings = BreakerSettings.model_validate({})
 
     @model_validator(mode="after")

@@ -31,15 +31,16 @@ from subgraphs.ai.providers.base import (
 )
 from subgraphs.ai.providers.openai_compatible import OpenAICompatibleProvider
 from subgraphs.ai.providers.resilience import RetryPolicy, Sleep, closing, resilient_stream
+from subgraphs.ai.providers.transport import http_client
 
 
 def build_provider(enabled: EnabledProvider) -> ChatProvider:
     """The client for one enabled provider, per its kind."""
     config = enabled.config
     timeouts = config.timeouts.to_timeouts()
-    if config.kind == "anthropic":
-        return AnthropicProvider(config.name, enabled.base_url, enabled.api_key, timeouts)
-    return OpenAICompatibleProvider(config.name, enabled.base_url, enabled.api_key, timeouts)
+    client = http_client(timeouts, max_streams=config.max_streams)
+    kind = AnthropicProvider if config.kind == "anthropic" else OpenAICompatibleProvider
+    return kind(config.name, enabled.base_url, enabled.api_key, timeouts, client)
 
 
 class RoutedStream:

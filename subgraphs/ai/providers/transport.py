@@ -33,15 +33,19 @@ class SseEvent:
     data: str
 
 
-def http_client(timeouts: Timeouts) -> httpx.AsyncClient:
-    """A pooled client whose read timeout bounds the gap between chunks."""
+def http_client(timeouts: Timeouts, max_streams: int = 100) -> httpx.AsyncClient:
+    """A pooled client whose read timeout bounds the gap between chunks.
+
+    A streamed reply holds its connection for its whole length, so `max_streams` is how many
+    replies a provider serves at once; more wait (up to the connect timeout) for a free one.
+    """
     timeout = httpx.Timeout(
         connect=timeouts.connect,
         read=timeouts.between_chunks,
         write=timeouts.connect,
         pool=timeouts.connect,
     )
-    limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+    limits = httpx.Limits(max_connections=max_streams, max_keepalive_connections=20)
     return httpx.AsyncClient(timeout=timeout, limits=limits)
 
 
