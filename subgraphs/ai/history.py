@@ -15,6 +15,7 @@ from shared.errors import ErrorCode, MatewayError
 from subgraphs.ai.providers.base import ChatMessage
 from subgraphs.core.chats.ids import check_id, new_id, seq_of
 from subgraphs.core.chats.keys import chat_keys, chat_rows
+from subgraphs.core.chats.recent import WINDOW, RecentWindow
 from subgraphs.core.chats.service import ChatService, OpenChat
 from subgraphs.core.chats.store import MESSAGES, Row, not_found
 from subgraphs.core.service import current_service
@@ -63,9 +64,8 @@ async def load_reply_context(
     chats: ChatService, chat_id: str, message_id: str, limit: int
 ) -> ReplyContext:
     """The chat (NOT_FOUND unless the caller's), its mate, and history ending at the message."""
-    chat, rows = await _owned_history(
-        chats, check_id(chat_id, "chatId"), check_id(message_id, "messageId"), limit
-    )
+    chat_id, message_id = check_id(chat_id, "chatId"), check_id(message_id, "messageId")
+    chat, rows = await _history(chats, chat_id, message_id, limit)
     history: list[ChatMessage] = []
     for row in reversed(rows):
         role = str(row.get("role") or "user")
@@ -79,38 +79,71 @@ async def load_reply_context(
     return ReplyContext(chat, mate, tuple(history), history[-1].content)
 
 
-async def _owned_history(
+async def _history(
     chats: ChatService, chat_id: str, message_id: str, limit: int
 ) -> tuple[OpenChat, list[Row]]:
-    """The newest messages up to the target with their chat row, in one Directus read.
-
-    The owner filter is part of the query, so another user's chat reads as no rows; a
-    message id that is not among them (not in this chat) is NOT_FOUND as well.
+    """The chat and its messages from the target back: from the recent window in Redis when
+    it has them (one round trip), else from Directus, filling the window for the next reply.
     """
-    rows = (
-        await current_service()
-        .directus()
-        .read_items(
-            MESSAGES,
-            filter={
-                "_and": [
-                    {"chat": {"_eq": chat_id}},
-                    {"chat": {"owner": {"_eq": chats.owner}}},
-                    # Rows of the same millisecond share a seq; the id order settles them below.
-                    {"seq": {"_lte": seq_of(message_id)}},
-                ]
-            },
-            fields=_HISTORY_FIELDS,
-            sort=["-seq", "-id"],
-            limit=limit,
-        )
+    found = await _from_window(chats, chat_id, message_id, limit)
+    if found is not None:
+        return found
+    async with chats.chat_lock(chat_id) as held:
+        found = await _from_window(chats, chat_id, message_id, limit)  # filled meanwhile?
+        if found is not None:
+            return found
+        rows = await _newest(chats, chat_id, None, WINDOW)
+        if not rows:
+            raise not_found("message")  # no such chat of the caller's, or no messages
+        chat_row = {**rows[0]["chat"], "owner": chats.owner}
+        generation = held.generation or await held.new_generation()
+        window = RecentWindow(chat_row, rows, complete=len(rows) < WINDOW)
+        await chats.recent.fill(chat_id, generation, chat_row, rows, window.complete)
+    history = window.history(message_id, limit)
+    if history is None:  # older than the window: ask Directus for exactly that stretch
+        history = await _newest(chats, chat_id, seq_of(message_id), limit)
+        history = _from_target(history, message_id)
+    return await _opened(chats, chat_id, chat_row), history
+
+
+async def _from_window(
+    chats: ChatService, chat_id: str, message_id: str, limit: int
+) -> tuple[OpenChat, list[Row]] | None:
+    window = await chats.recent.read(chat_id)
+    if window is None or window.chat.get("owner") != chats.owner:
+        return None  # another user's chat is NOT_FOUND, which Directus's read says
+    history = window.history(message_id, limit)
+    return None if history is None else (await _opened(chats, chat_id, window.chat), history)
+
+
+async def _opened(chats: ChatService, chat_id: str, row: Row) -> OpenChat:
+    return OpenChat(row, await chats.keys.cipher(chat_id, str(row["wrapped_key"])))
+
+
+async def _newest(chats: ChatService, chat_id: str, max_seq: int | None, limit: int) -> list[Row]:
+    """The chat's newest messages (up to `max_seq`), newest first, with their chat row.
+
+    The owner filter is part of the query, so another user's chat reads as no rows.
+    """
+    where: list[dict[str, Any]] = [
+        {"chat": {"_eq": chat_id}},
+        {"chat": {"owner": {"_eq": chats.owner}}},
+    ]
+    if max_seq is not None:
+        # Rows of the same millisecond share a seq; the id order settles them.
+        where.append({"seq": {"_lte": max_seq}})
+    directus = current_service().directus()
+    return await directus.read_items(
+        MESSAGES, filter={"_and": where}, fields=_HISTORY_FIELDS, sort=["-seq", "-id"], limit=limit
     )
+
+
+def _from_target(rows: list[Row], message_id: str) -> list[Row]:
+    """The rows from the target message on; NOT_FOUND if it is not among them."""
     index = next((i for i, row in enumerate(rows) if str(row["id"]) == message_id), None)
     if index is None:
         raise not_found("message")
-    row = rows[index]["chat"]
-    cipher = await chats.keys.cipher(chat_id, str(row["wrapped_key"]))
-    return OpenChat(row, cipher), rows[index:]
+    return rows[index:]
 
 
 async def _mate_of(chats: ChatService, row: dict[str, Any]) -> Mate:
@@ -144,18 +177,18 @@ async def _mate_of(chats: ChatService, row: dict[str, Any]) -> Mate:
 
 async def store_reply(chats: ChatService, chat: OpenChat, text: str, status: str) -> str:
     """Write the assistant's answer encrypted into the chat; its message id."""
-    async with chats.chat_lock(chat.id):
+    async with chats.chat_lock(chat.id) as held:
         # Re-open under the lock: a re-key since the reply started changed the key.
         current = await chats.open(chat.id, ["id", "wrapped_key"])
         message_id = new_id()
-        await chats.store.create_message(
-            {
-                "id": message_id,
-                "seq": seq_of(message_id),
-                "chat": current.id,
-                "role": "assistant",
-                "body_ciphertext": current.cipher.encrypt_message(message_id, text),
-                "status": status,
-            }
-        )
+        message = {
+            "id": message_id,
+            "seq": seq_of(message_id),
+            "chat": current.id,
+            "role": "assistant",
+            "body_ciphertext": current.cipher.encrypt_message(message_id, text),
+            "status": status,
+        }
+        await chats.store.create_message(message)
+        await chats.remember(current.id, held, message)
     return message_id

@@ -8,6 +8,8 @@ chat hold the chat's Redis lock, so a rekey never misses a message written meanw
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import secrets
 import string
 from collections.abc import AsyncIterator
@@ -17,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from shared.crypto import ChatCipher, ChatKeyManager
 from shared.directus.client import DirectusClient
@@ -32,12 +35,14 @@ from subgraphs.core.chats.ids import (
     page_size,
     seq_of,
 )
+from subgraphs.core.chats.recent import RecentMessages
 from subgraphs.core.chats.rows import ChatRowCache, HeldLock, chat_lock
 from subgraphs.core.chats.store import ChatStore, Row, not_found
 
 MESSAGE_FIELDS_FOR_SEND = ["id", "wrapped_key"]
 _NOISE_ALPHABET = string.ascii_letters + string.digits + "-_"
 BUILTIN_PREFIX = "builtin-"
+_log = logging.getLogger("mateway.chats")
 
 
 def noise_like(text: str) -> str:
@@ -91,6 +96,7 @@ class ChatService:
         self.keys = keys
         self.redis = redis
         self.rows = rows if rows is not None else ChatRowCache(ttl_seconds=0)
+        self.recent = RecentMessages(redis)
         self._client = client
 
     async def open(self, chat_id: str, fields: list[str] | None = None) -> OpenChat:
@@ -106,8 +112,22 @@ class ChatService:
         chat_id = check_id(chat_id, "chatId")
         async with self.chat_lock(chat_id) as held:
             chat = await self._open_for_send(chat_id, held)
-            message_id = await self._store_message(chat.id, chat.cipher, text)
-        return Sent(chat.id, message_id, created_chat=False)
+            message = await self._store_message(chat.id, chat.cipher, text)
+            await self.remember(chat.id, held, message)
+        return Sent(chat.id, str(message["id"]), created_chat=False)
+
+    async def remember(self, chat_id: str, held: HeldLock, message: Row) -> None:
+        """Add a message just stored to the chat's recent window (see recent.py).
+
+        A window that missed a message would give a reply a history with a hole, so when
+        the append fails the window is dropped (the next reply reads Directus).
+        """
+        try:
+            await self.recent.append(chat_id, held.generation, message)
+        except RedisError:
+            _log.warning("recent window append failed; dropping the window", exc_info=True)
+            with contextlib.suppress(RedisError):
+                await self.recent.forget(chat_id)
 
     async def _open_for_send(self, chat_id: str, held: HeldLock) -> OpenChat:
         """The chat from the row cache when its generation is current, else from Directus."""
@@ -134,22 +154,24 @@ class ChatService:
             **await self._mate_columns(mate_id),
         }
         await self.store.create_chat(row)
-        message_id = await self._store_message(chat_id, new.cipher, text)
-        return Sent(chat_id, message_id, created_chat=True)
+        message = await self._store_message(chat_id, new.cipher, text)
+        try:
+            await self.recent.start(row, message)
+        except RedisError:  # no window: the first reply reads Directus instead
+            _log.warning("recent window start failed", exc_info=True)
+        return Sent(chat_id, str(message["id"]), created_chat=True)
 
-    async def _store_message(self, chat_id: str, cipher: ChatCipher, text: str) -> str:
+    async def _store_message(self, chat_id: str, cipher: ChatCipher, text: str) -> Row:
         message_id = new_id()
-        body = cipher.encrypt_message(message_id, text)
-        await self.store.create_message(
-            {
-                "id": message_id,
-                "seq": seq_of(message_id),
-                "chat": chat_id,
-                "role": "user",
-                "body_ciphertext": body,
-            }
-        )
-        return message_id
+        message: Row = {
+            "id": message_id,
+            "seq": seq_of(message_id),
+            "chat": chat_id,
+            "role": "user",
+            "body_ciphertext": cipher.encrypt_message(message_id, text),
+        }
+        await self.store.create_message(message)
+        return message
 
     async def _mate_columns(self, mate_id: str | None) -> Row:
         """The chat's mate: a built-in id, or one of the owner's mates (else NOT_FOUND)."""
@@ -202,10 +224,13 @@ class ChatService:
 
     async def delete_message(self, chat_id: str, message_id: str) -> None:
         """Delete one message of the owner's chat."""
-        message_id = check_id(message_id, "messageId")
-        chat = await self.store.owned_chat(self.owner, check_id(chat_id, "chatId"), ["id"])
-        await self.store.message_in_chat(str(chat["id"]), message_id)
-        await self.store.delete_message(message_id)
+        chat_id, message_id = check_id(chat_id, "chatId"), check_id(message_id, "messageId")
+        # Under the lock: a reply filling the chat's recent window must not re-add it.
+        async with self.chat_lock(chat_id):
+            chat = await self.store.owned_chat(self.owner, chat_id, ["id"])
+            await self.store.message_in_chat(str(chat["id"]), message_id)
+            await self.store.delete_message(message_id)
+            await self.recent.forget(chat_id)
 
     async def delete_chat(self, chat_id: str) -> None:
         """Crypto-shred the chat: overwrite its wrapped key, forget it, then delete the rows.
@@ -230,6 +255,7 @@ class ChatService:
             )
             await held.end_generation()
             self.rows.evict(chat_id)
+            await self.recent.forget(chat_id)
             self.keys.destroy(chat_id)
             await self.store.delete_chat(chat_id)
 

@@ -76,6 +76,7 @@ async def revoke_share(chats: ChatService, chat_id: str) -> None:
         # Other processes' cached rows hold the old key: a new generation makes them re-read.
         await held.new_generation()
         chats.rows.evict(chat.id)
+        await chats.recent.forget(chat.id)  # its window holds texts under the old key
         chats.keys.destroy(chat.id)
 
 
