@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from subgraphs.ai.preprocessing import preprocess
+from subgraphs.ai.preprocessing import default_preprocessor, preprocess
 from subgraphs.ai.types import PreprocessingEvent
 
 logger = logging.getLogger("mateway.ai.preprocessing")
@@ -27,3 +27,8 @@ async def preprocessing_event(text: str) -> PreprocessingEvent | None:
         flagged=result.flagged,
         categories=list(moderation.categories) if moderation is not None else [],
     )
+
+
+def moderation_configured() -> bool:
+    """Whether a moderator checks messages (then a reply's text waits for its verdict)."""
+    return default_preprocessor()._moderator is not None  # TODO property

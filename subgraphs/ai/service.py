@@ -20,7 +20,7 @@ from shared.errors import ErrorCode, MatewayError
 from shared.identity import Identity
 from subgraphs.ai.config import ModelConfig
 from subgraphs.ai.history import ReplyContext, store_reply
-from subgraphs.ai.preprocess_step import preprocessing_event
+from subgraphs.ai.preprocess_step import moderation_configured, preprocessing_event
 from subgraphs.ai.providers.base import (
     ChatMessage,
     ChatRequest,
@@ -127,7 +127,8 @@ class Reply:
 
     async def events(self) -> AsyncIterator[AiChatEvent]:
         """Preprocessing, then the model's text and tool calls, then the stored message."""
-        # Preprocessing runs while the model is first asked; its event still comes first.
+        # Preprocessing runs while the model is first asked (see `_step` for when its event
+        # is sent).
         self._preprocessing = asyncio.create_task(preprocessing_event(self.context.user_text))
         try:
             async for event in self._events():
@@ -177,15 +178,12 @@ class Reply:
         pump = StreamPump(routed, self.settings.delta_window_ms / 1000)
         watcher = asyncio.create_task(_stop_on(stop, pump))
         try:
-            if self._preprocessing is not None:
-                found = await self._preprocessing
-                self._preprocessing = None
-                if found is not None:
-                    yield found
-                if found is not None and found.flagged:
-                    # The moderator flagged the message: the model's answer is not sent.
-                    self._flagged = True
-                    return
+            # With a moderator, no text is sent before its verdict; without one, the
+            # preprocessing event joins the stream when ready, off the first token's path.
+            async for found in self._preprocessing_event(wait=moderation_configured()):
+                yield found
+            if self._flagged:
+                return  # the moderator flagged the message: the model's answer is not sent
             async for batch in pump.batches():
                 for event in batch:
                     if isinstance(event, TextDelta):
@@ -201,12 +199,27 @@ class Reply:
                     elif isinstance(event, Finished):
                         step.finished = True
                 self._report_running(messages, step, routed.model)
+                async for found in self._preprocessing_event(wait=False):
+                    yield found
+            async for found in self._preprocessing_event(wait=True):
+                yield found
         finally:
             watcher.cancel()
             await pump.aclose()
         self.tally.add(routed.model, step.usage or estimated_usage(messages, step.text))
         if pump.error is not None and not pump.cancelled:
             self._fail(pump.error, emitted=bool(step.text or step.calls))
+
+    async def _preprocessing_event(self, *, wait: bool) -> AsyncIterator[PreprocessingEvent]:
+        """The preprocessing event once (if it has finished, or `wait`ing for it)."""
+        task = self._preprocessing
+        if task is None or not (wait or task.done()):
+            return
+        self._preprocessing = None
+        found = await task
+        if found is not None:
+            self._flagged = found.flagged
+            yield found
 
     def _report_running(
         self, messages: tuple[ChatMessage, ...], step: Step, model: ModelConfig | None

@@ -36,10 +36,12 @@ async def test_reply_streams_over_websocket_and_sse_and_is_stored_encrypted(
         for transport in (stack.over_websocket, stack.over_sse):
             found = events(await transport(alice, chat_id, message_id))
             assert text_of(found) == ANSWER
-            first = found[0]
-            assert first["__typename"] == "PreprocessingEvent" and first["topic"]
-            assert first["difficultyLevel"] in ("easy", "medium", "hard")
-            assert first["flagged"] is False
+            # Without a moderator the preprocessing event does not hold the text back: it
+            # comes once, when ready, before the end.
+            preprocessed = [e for e in found[:-1] if e["__typename"] == "PreprocessingEvent"]
+            assert len(preprocessed) == 1 and preprocessed[0]["topic"]
+            assert preprocessed[0]["difficultyLevel"] in ("easy", "medium", "hard")
+            assert preprocessed[0]["flagged"] is False
             # Coalesced: fewer events than the model's tokens would not be guaranteed when
             # the server streams faster than the window, so only the order is asserted.
             final = found[-1]
@@ -189,6 +191,23 @@ async def test_a_message_the_moderator_flags_gets_no_answer_and_costs_nothing(
     assert found[-1]["status"] == "flagged"
     assert alice.user_id is not None
     assert await stack.credits.balance(alice.user_id) == 100
+
+
+async def test_with_a_moderator_no_text_is_sent_before_its_verdict(
+    chats: Chats, llm: ScriptedLlm, tmp_path: Path
+) -> None:
+    llm.script(Behaviour(text=ANSWER, flag_words=("violence",)))
+    install_preprocessor(Preprocessor(moderator=OpenAIModerator(llm.url, None)))
+    try:
+        async with reply_stack(chats, tmp_path, llm.url) as stack:
+            alice = await stack.funded_user(1000)
+            chat_id, message_id = await stack.send(alice, "What is the capital of France?")
+            found = events(await stack.over_websocket(alice, chat_id, message_id))
+    finally:
+        install_preprocessor(None)
+    assert found[0]["__typename"] == "PreprocessingEvent" and found[0]["flagged"] is False
+    assert [e["__typename"] for e in found].count("PreprocessingEvent") == 1
+    assert text_of(found) == ANSWER and found[-1]["status"] == "done"
 
 
 async def test_tool_steps_are_bounded_and_the_last_step_is_asked_without_tools(
