@@ -118,6 +118,8 @@ class Reply:
         self.tally = Tally()
         self._results: dict[str, str] = {}
         self._preprocessing: asyncio.Task[PreprocessingEvent | None] | None = None
+        self._preprocessing_started = False
+        self._gated = False  # a moderator's verdict comes before any text
         self._flagged = False
         self.tools = {
             tool.skill.field_name: tool
@@ -127,9 +129,12 @@ class Reply:
 
     async def events(self) -> AsyncIterator[AiChatEvent]:
         """Preprocessing, then the model's text and tool calls, then the stored message."""
-        # Preprocessing runs while the model is first asked (see `_step` for when its event
-        # is sent).
-        self._preprocessing = asyncio.create_task(preprocessing_event(self.context.user_text))
+        # With a moderator, preprocessing runs while the model is first asked and no text
+        # is sent before its verdict. Without one it starts once the first text is out, so
+        # its CPU work never delays the first token; its event follows when ready.
+        self._gated = moderation_configured()
+        if self._gated:
+            self._start_preprocessing()
         try:
             async for event in self._events():
                 yield event
@@ -178,9 +183,7 @@ class Reply:
         pump = StreamPump(routed, self.settings.delta_window_ms / 1000)
         watcher = asyncio.create_task(_stop_on(stop, pump))
         try:
-            # With a moderator, no text is sent before its verdict; without one, the
-            # preprocessing event joins the stream when ready, off the first token's path.
-            async for found in self._preprocessing_event(wait=moderation_configured()):
+            async for found in self._preprocessing_event(wait=self._gated):
                 yield found
             if self._flagged:
                 return  # the moderator flagged the message: the model's answer is not sent
@@ -199,8 +202,10 @@ class Reply:
                     elif isinstance(event, Finished):
                         step.finished = True
                 self._report_running(messages, step, routed.model)
+                self._start_preprocessing()
                 async for found in self._preprocessing_event(wait=False):
                     yield found
+            self._start_preprocessing()
             async for found in self._preprocessing_event(wait=True):
                 yield found
         finally:
@@ -209,6 +214,12 @@ class Reply:
         self.tally.add(routed.model, step.usage or estimated_usage(messages, step.text))
         if pump.error is not None and not pump.cancelled:
             self._fail(pump.error, emitted=bool(step.text or step.calls))
+
+    def _start_preprocessing(self) -> None:
+        """Start preprocessing the user's message (once per reply)."""
+        if not self._preprocessing_started:
+            self._preprocessing_started = True
+            self._preprocessing = asyncio.create_task(preprocessing_event(self.context.user_text))
 
     async def _preprocessing_event(self, *, wait: bool) -> AsyncIterator[PreprocessingEvent]:
         """The preprocessing event once (if it has finished, or `wait`ing for it)."""
