@@ -35,9 +35,12 @@ def bundled_model_dir() -> Path:
 
 
 def _layer_norm(x: Vector, weight: Vector, bias: Vector, eps: float) -> Vector:
-    mean = x.mean(axis=-1, keepdims=True)
-    var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
-    normed: Vector = ((x - mean) / np.sqrt(var + eps) * weight + bias).astype(np.float32)
+    # (x - mean) / sqrt(var + eps) * weight + bias, in place on one temporary.
+    normed: Vector = x - x.mean(axis=-1, keepdims=True)
+    var = np.square(normed).mean(axis=-1, keepdims=True)
+    normed /= np.sqrt(var + np.float32(eps))
+    normed *= weight
+    normed += bias
     return normed
 
 
@@ -185,38 +188,48 @@ class SentenceEncoder:
     def _forward(self, ids: npt.NDArray[np.int64], mask: Vector) -> Vector:
         batch, length = ids.shape
         x = self._word[ids] + self._position[:length][None, :, :] + self._token_type
-        x = _layer_norm(x.astype(np.float32), *self._emb_ln, self._eps)
+        # Tokens as rows of one matrix: one matmul per weight for the whole batch (NumPy runs
+        # a 3-D @ 2-D product as one smaller matmul per text).
+        flat = x.astype(np.float32).reshape(batch * length, self.dimension)
+        flat = _layer_norm(flat, *self._emb_ln, self._eps)
         bias = ((1.0 - mask) * _MASKED)[:, None, None, :]  # (batch, 1, 1, keys)
         for layer in self._layers:
-            x = self._encoder_layer(x, layer, bias, batch, length)
-        return x
+            flat = self._encoder_layer(flat, layer, bias, batch, length)
+        return flat.reshape(batch, length, self.dimension)
 
     def _encoder_layer(
         self, x: Vector, layer: _Layer, bias: Vector, batch: int, length: int
     ) -> Vector:
         hidden = self.dimension
         head = hidden // self._heads
-        qkv = x @ layer.qkv_w + layer.qkv_b
-        qkv = qkv.reshape(batch, length, 3, self._heads, head).transpose(2, 0, 3, 1, 4)
-        q, k, v = qkv[0], qkv[1], qkv[2]  # each (batch, heads, tokens, head)
-        scores = (q @ k.transpose(0, 1, 3, 2)) / np.float32(np.sqrt(head)) + bias
-        scores = scores - scores.max(axis=-1, keepdims=True)
-        probs = np.exp(scores)
-        probs /= probs.sum(axis=-1, keepdims=True)
-        context = (probs @ v).transpose(0, 2, 1, 3).reshape(batch, length, hidden)
-        x = _layer_norm(
-            context @ layer.out_w + layer.out_b + x, layer.ln1_w, layer.ln1_b, self._eps
-        )
-        return self._feed_forward(x.reshape(batch * length, hidden), layer).reshape(x.shape)
+        qkv = x @ layer.qkv_w
+        qkv += layer.qkv_b
+        heads = qkv.reshape(batch, length, 3, self._heads, head).transpose(2, 0, 3, 1, 4)
+        q, k, v = heads[0], heads[1], heads[2]  # each (batch, heads, tokens, head)
+        scores = q @ k.transpose(0, 1, 3, 2)
+        scores /= np.float32(np.sqrt(head))
+        scores += bias
+        scores -= scores.max(axis=-1, keepdims=True)
+        np.exp(scores, out=scores)
+        scores /= scores.sum(axis=-1, keepdims=True)
+        context = (scores @ v).transpose(0, 2, 1, 3).reshape(batch * length, hidden)
+        attended = context @ layer.out_w
+        attended += layer.out_b
+        attended += x
+        return self._feed_forward(_layer_norm(attended, layer.ln1_w, layer.ln1_b, self._eps), layer)
 
     def _feed_forward(self, x: Vector, layer: _Layer) -> Vector:
         # Token by token, so run in blocks whose (tokens x 1536) activations stay in cache.
         out = np.empty_like(x)
         for start in range(0, x.shape[0], _BLOCK_TOKENS):
             block = x[start : start + _BLOCK_TOKENS]
-            up = _gelu_block((block @ layer.up_w + layer.up_b).astype(np.float32))
+            up = block @ layer.up_w
+            up += layer.up_b
+            down = _gelu_block(up) @ layer.down_w
+            down += layer.down_b
+            down += block
             out[start : start + _BLOCK_TOKENS] = _layer_norm(
-                up @ layer.down_w + layer.down_b + block, layer.ln2_w, layer.ln2_b, self._eps
+                down, layer.ln2_w, layer.ln2_b, self._eps
             )
         return out
 

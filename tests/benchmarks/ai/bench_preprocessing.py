@@ -1,0 +1,167 @@
+"""Preprocessing under load: one call alone, and a burst of distinct messages batched or not.
+
+Figures printed (no timing asserts; they depend on this shared 2-core machine):
+- single call: p50/p99 of `Preprocessor.preprocess()` on an idle loop (distinct messages, so
+  no cache hits), and of a repeated message (a cache hit);
+- a burst of 200 concurrent distinct messages, in the same run and alternating rounds:
+  batched (`preprocess()`: micro-batches in one worker thread) and one by one (what
+  preprocess() did before: one `asyncio.to_thread(analyse)` per message on the loop's default
+  executor); messages/s for each, their ratio, the batch sizes, and how late a 5 ms timer on
+  the same event loop fired meanwhile (what every other stream in the process feels).
+MATEWAY_BENCH_PREPROCESS_BURST=1000 sets the burst size (the issue's 1,000 replies).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import pytest
+
+from subgraphs.ai.preprocessing import PreprocessContext, Preprocessor
+
+pytestmark = pytest.mark.benchmark
+BURST = int(os.environ.get("MATEWAY_BENCH_PREPROCESS_BURST", "200"))
+ROUNDS = 3
+SINGLE_CALLS = 60
+TICK_SECONDS = 0.005
+NO_MATES = PreprocessContext()
+
+_SUBJECTS = [
+    "a Python dict lookup that raises KeyError",
+    "my React component rendering twice",
+    "the causes of the French Revolution",
+    "intermittent fasting and blood sugar",
+    "pruning roses in early spring",
+    "a sourdough starter that will not rise",
+    "TCP congestion control in Linux",
+    "the proof that there are infinitely many primes",
+    "a Kubernetes pod stuck in CrashLoopBackOff",
+    "writing a cover letter for a nursing job",
+    "the difference between stocks and bonds",
+    "training for a first half marathon",
+]
+_SHORT = ["hi!", "thanks a lot", "good morning", "ok, and then?", "what about {s}?"]
+_QUESTION = [
+    "Can you explain {s} to me in simple terms?",
+    "I am stuck with {s}. What should I check first, and why?",
+    "Give me three practical tips about {s}, with a short example each.",
+]
+_DETAIL = (
+    " For context: I have tried the obvious things already, read two tutorials and asked a "
+    "friend, and I would like an answer that walks through the reasoning step by step, "
+    "compares the main options and says which one you would pick."
+)
+
+
+def burst_messages(count: int, seed: int) -> list[str]:
+    """Distinct chat messages, mostly short, some long (as people write them); seeded."""
+    chooser = random.Random(seed)
+    messages: list[str] = []
+    for i in range(count):
+        subject = chooser.choice(_SUBJECTS)
+        kind = chooser.random()
+        if kind < 0.3:
+            text = chooser.choice(_SHORT).format(s=subject)
+        elif kind < 0.85:
+            text = chooser.choice(_QUESTION).format(s=subject)
+        else:
+            text = chooser.choice(_QUESTION).format(s=subject) + _DETAIL * chooser.randint(1, 3)
+        messages.append(f"{text} (#{seed}-{i})")  # distinct, so no cache hit
+    return messages
+
+
+def pct(values: list[float], q: float) -> float:
+    """The q-th percentile (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))]
+
+
+@dataclass(frozen=True, slots=True)
+class Burst:
+    """One burst: wall seconds, process CPU seconds, worst lateness (ms) of a 5 ms timer."""
+
+    seconds: float
+    cpu_seconds: float
+    timer_late_ms: float
+
+
+async def timed_burst(run: Callable[[str], Awaitable[object]], texts: list[str]) -> Burst:
+    """Runs every text at once while a 5 ms timer on the same loop notes how late it fires."""
+    late: list[float] = []
+    done = asyncio.Event()
+
+    async def ticker() -> None:
+        while not done.is_set():
+            due = time.perf_counter() + TICK_SECONDS
+            await asyncio.sleep(TICK_SECONDS)
+            late.append((time.perf_counter() - due) * 1000)
+
+    ticking = asyncio.create_task(ticker())
+    await asyncio.sleep(0)
+    started, cpu_started = time.perf_counter(), time.process_time()
+    results = await asyncio.gather(*(run(text) for text in texts))
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    done.set()
+    await ticking
+    assert len(results) == len(texts)
+    return Burst(elapsed, cpu, max(late, default=0.0))
+
+
+async def test_preprocessing_single_call_latency_and_burst_throughput() -> None:
+    preprocessor = Preprocessor()
+    await asyncio.to_thread(preprocessor.warm_up)
+
+    single: list[float] = []
+    for text in burst_messages(SINGLE_CALLS, seed=1):
+        started = time.perf_counter()
+        await preprocessor.preprocess(text, NO_MATES)
+        single.append((time.perf_counter() - started) * 1000)
+    repeated: list[float] = []
+    for _ in range(SINGLE_CALLS):
+        started = time.perf_counter()
+        await preprocessor.preprocess("How do I fix a KeyError in Python?", NO_MATES)
+        repeated.append((time.perf_counter() - started) * 1000)
+    print(
+        f"\npreprocess() single call, idle: p50={statistics.median(single):.2f} ms "
+        f"p99={pct(single, 99):.2f} ms (n={len(single)}); repeated message (cache hit): "
+        f"p50={statistics.median(repeated) * 1000:.0f} us"
+    )
+
+    async def one_by_one(text: str) -> object:
+        return await asyncio.to_thread(preprocessor.analyse, text, NO_MATES)
+
+    async def batched(text: str) -> object:
+        return await preprocessor.preprocess(text, NO_MATES)
+
+    figures: dict[str, list[Burst]] = {"one-by-one": [], "batched": []}
+    sizes: list[int] = []
+    for round_ in range(ROUNDS):
+        texts = burst_messages(BURST, seed=100 + round_)  # both modes get the same messages
+        figures["one-by-one"].append(await timed_burst(one_by_one, texts))
+        before = len(preprocessor.stats().batch_sizes)
+        figures["batched"].append(await timed_burst(batched, texts))
+        sizes += preprocessor.stats().batch_sizes[before:]
+    assert sum(sizes) == BURST * ROUNDS
+    rates = {
+        name: statistics.median(BURST / b.seconds for b in runs) for name, runs in figures.items()
+    }
+    for name, runs in figures.items():
+        cpu_ms = statistics.median(b.cpu_seconds / BURST * 1000 for b in runs)
+        walls = ", ".join(f"{b.seconds * 1000:.0f}" for b in runs)
+        lags = ", ".join(f"{b.timer_late_ms:.0f}" for b in runs)
+        print(
+            f"preprocess burst of {BURST} distinct messages, {name}: {rates[name]:.0f} messages/s "
+            f"(median of {ROUNDS} rounds: {walls} ms), CPU {cpu_ms:.2f} ms per message, "
+            f"a 5 ms timer on the loop late by up to {lags} ms"
+        )
+    print(
+        f"preprocess burst: batched / one-by-one throughput = "
+        f"{rates['batched'] / rates['one-by-one']:.2f}x; {len(sizes)} batches, "
+        f"median size {statistics.median(sizes):.0f}, max {max(sizes)}"
+    )
