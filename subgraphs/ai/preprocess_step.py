@@ -31,4 +31,4 @@ async def preprocessing_event(text: str) -> PreprocessingEvent | None:
 
 def moderation_configured() -> bool:
     """Whether a moderator checks messages (then a reply's text waits for its verdict)."""
-    return default_preprocessor()._moderator is not None  # TODO property
+    return default_preprocessor().moderates

@@ -7,14 +7,17 @@ local mode with the same settings), reached through core's own service objects.
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 import httpx
 
 from shared.apps.app_settings import load_app_settings
 from shared.apps.manifest import MANIFEST_FILE, load_manifest
+from shared.errors import ErrorCode, MatewayError
 from subgraphs.ai.cancel_hub import CancelHub
-from subgraphs.ai.config import ModelsConfig, load_models_config
+from subgraphs.ai.config import ModelsConfig, enabled_providers, load_models_config
+from subgraphs.ai.preprocessing import OpenAIModerator, Preprocessor, install_preprocessor
 from subgraphs.ai.providers.router import ModelRouter
 from subgraphs.ai.settings import AiSettings
 from subgraphs.ai.tools import ToolCatalog
@@ -67,6 +70,27 @@ class AiRuntime:
             self._loop = loop
         return self._http
 
+    def moderator(self) -> OpenAIModerator | None:
+        """The moderator `moderation_provider` names; AI_NOT_CONFIGURED if it is not enabled."""
+        name = self.settings.moderation_provider
+        if not name:
+            return None
+        enabled = enabled_providers(self.models, os.environ if self._env is None else self._env)
+        provider = enabled.get(name)
+        if provider is None:
+            raise MatewayError(
+                ErrorCode.AI_NOT_CONFIGURED,
+                f"moderation_provider {name!r} is not an enabled provider of models.yml "
+                "(check its URL and API key variables).",
+            )
+        timeouts = provider.config.timeouts
+        return OpenAIModerator(
+            provider.base_url,
+            provider.api_key,
+            self.settings.moderation_model,
+            timeout=timeouts.first_byte,
+        )
+
     async def aclose(self) -> None:
         """Close the providers' pools, the cancel listener and the router client."""
         await self.cancel_hub.aclose()
@@ -86,7 +110,11 @@ def current_runtime() -> AiRuntime:
     if not _current:
         source = Path(__file__).with_name(MANIFEST_FILE)
         settings = load_app_settings(AiSettings, load_manifest(source), source)
-        _current.append(AiRuntime(settings))
+        runtime = AiRuntime(settings)
+        moderator = runtime.moderator()
+        if moderator is not None:
+            install_preprocessor(Preprocessor(moderator=moderator))
+        _current.append(runtime)
     return _current[0]
 
 

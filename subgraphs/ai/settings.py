@@ -17,3 +17,7 @@ class AiSettings(ServiceSettings):
     # Where tool calls reach the router (as the caller); in-process tests swap the transport.
     router_url: str = "http://127.0.0.1:4000/graphql"
     delegated_token_seconds: int = Field(60, ge=5, le=300)
+    # A provider of models.yml whose OpenAI-compatible /moderations endpoint checks every
+    # message before any text of the reply is sent (None: no moderation).
+    moderation_provider: str | None = None
+    moderation_model: str = "omni-moderation-latest"

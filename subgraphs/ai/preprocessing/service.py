@@ -118,6 +118,11 @@ class Preprocessor:
             asyncio.AbstractEventLoop, MicroBatcher[Item, Analysis]
         ] = weakref.WeakKeyDictionary()
 
+    @property
+    def moderates(self) -> bool:
+        """Whether a moderator checks each message."""
+        return self._moderator is not None
+
     def warm_up(self) -> None:
         """Loads the model and embeds topics, mates and exemplars now instead of on first use."""
         self._analyser.loaded()
