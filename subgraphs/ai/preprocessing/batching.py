@@ -37,7 +37,7 @@ class MicroBatcher(Generic[T, R]):
             raise ValueError("max_batch must be at least 1")
         self._run = run
         self.max_batch = max_batch
-        self._pending: list[_Job[T, R]] = []
+        self._pending: deque[_Job[T, R]] = deque()
         self._drain: asyncio.Task[None] | None = None
         # The sizes of the latest batches run, for tests and benchmarks.
         self.batch_sizes: deque[int] = deque(maxlen=1024)
@@ -54,9 +54,11 @@ class MicroBatcher(Generic[T, R]):
     async def _drain_pending(self) -> None:
         try:
             while self._pending:
-                batch = self._pending[: self.max_batch]
-                del self._pending[: self.max_batch]
-                live = [job for job in batch if not job.future.done()]
+                live: list[_Job[T, R]] = []
+                while self._pending and len(live) < self.max_batch:
+                    job = self._pending.popleft()
+                    if not job.future.done():  # else its caller was cancelled while queued
+                        live.append(job)
                 if live:
                     await self._run_batch(live)
         finally:

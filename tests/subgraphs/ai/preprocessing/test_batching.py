@@ -116,3 +116,18 @@ async def test_a_batch_function_giving_the_wrong_number_of_results_fails_its_cal
 def test_a_batch_bound_below_one_is_refused() -> None:
     with pytest.raises(ValueError):
         MicroBatcher(Doubler(), max_batch=0)
+
+
+async def test_cancelled_callers_do_not_take_places_in_a_batch() -> None:
+    doubler = Doubler()
+    batcher = MicroBatcher(doubler, max_batch=3)
+    doubler.release.clear()
+    first = batcher.submit(0)
+    await _wait_started(doubler)
+    queued = [batcher.submit(n) for n in range(1, 7)]
+    for future in queued[:3]:
+        future.cancel()
+    doubler.release.set()
+    assert await first == 0
+    assert await asyncio.gather(*queued[3:]) == [8, 10, 12]
+    assert doubler.batches == [[0], [4, 5, 6]]
