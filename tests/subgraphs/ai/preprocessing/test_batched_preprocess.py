@@ -128,6 +128,14 @@ async def test_the_cache_is_bounded() -> None:
     assert stats.analysed == 4  # "one" was evicted by "three" and analysed again
 
 
+async def test_a_cleared_cache_analyses_the_message_again(fresh: Preprocessor) -> None:
+    first = await fresh.preprocess("Who wrote Hamlet?", NO_MATES)
+    fresh.clear_cache()
+    again = await fresh.preprocess("Who wrote Hamlet?", NO_MATES)
+    assert fresh.stats().analysed == 2 and fresh.stats().cache_entries == 1
+    assert_same_analysis(again, (first.topic, first.mate, first.difficulty))
+
+
 async def test_an_error_in_a_batch_reaches_every_caller_in_it(fresh: Preprocessor) -> None:
     calls = [fresh.preprocess("fine", NO_MATES), fresh.preprocess(12345, NO_MATES)]  # type: ignore[arg-type]
     calls.append(fresh.preprocess("also fine", NO_MATES))
