@@ -25,12 +25,11 @@ from subgraphs.ai.providers.base import (
     ToolCallStarted,
     Usage,
 )
+from subgraphs.ai.providers.sse import read_sse
 from subgraphs.ai.providers.tool_args import parse_arguments
 from subgraphs.ai.providers.transport import (
     Timeouts,
-    first_then_rest,
     http_client,
-    iter_sse,
     malformed,
     open_stream,
     parse_json_data,
@@ -235,7 +234,7 @@ class AnthropicProvider:
         self, response: httpx.Response, deadline: float
     ) -> AsyncIterator[StreamEvent]:
         assembler = _EventAssembler(self.name)
-        async for sse in iter_sse(first_then_rest(response.aiter_lines(), deadline)):
+        async for sse in read_sse(response, deadline, self.timeouts.between_chunks):
             for event in assembler.feed(sse.event, parse_json_data(self.name, sse.data)):
                 yield event
             if assembler.done:

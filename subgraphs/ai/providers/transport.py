@@ -183,20 +183,3 @@ async def open_stream(
         raise stream_error(provider, exc) from exc
     finally:
         await response.aclose()
-
-
-async def first_then_rest(items: AsyncIterator[str], deadline: float) -> AsyncIterator[str]:
-    """Pass items through, failing with TimeoutError if the first comes after `deadline`.
-
-    `deadline` is in the running loop's clock, set before the request was sent, so the
-    first-byte timeout covers connecting, the response headers and the first line.
-    """
-    iterator = aiter(items)
-    try:
-        async with asyncio.timeout_at(deadline):
-            first = await anext(iterator)
-    except StopAsyncIteration:
-        return
-    yield first
-    async for item in iterator:
-        yield item
