@@ -165,19 +165,14 @@ class RouterExecutor:
                 return {"errors": invalid.errors}
             ctx.state[_EVENT_VARIABLES_KEY] = coerced
         node = prepared.plan.node if prepared.plan is not None else None
-        service = node.primary.service_name if isinstance(node, SubscriptionNode) else "subgraph"
-        errors = [
-            subgraph_error(
-                raw,
-                raw.get("path") if isinstance(raw, dict) else None,
-                service=service,
-                development=self.development,
-            )
-            for raw in event.get("errors") or ()
-        ]
+        raw_errors = event.get("errors")
+        errors = self._event_errors(node, raw_errors) if raw_errors else []
         data = event.get("data")
         if type(data) is not dict:
             return {"data": None, "errors": errors} if errors else {"data": None}
+        if not isinstance(node, SubscriptionNode) or node.rest is None:
+            # Nearly every event: nothing to fetch, so no execution context, only the shape.
+            return compiled.respond(data, errors, coerced, development=self.development)
         context = ExecutionContext(
             coerced,
             transports,
@@ -188,6 +183,18 @@ class RouterExecutor:
             errors=errors,
             inflight=self.inflight,
         )
-        if isinstance(node, SubscriptionNode) and node.rest is not None:
-            await execute_node(node.rest, data, context)
+        await execute_node(node.rest, data, context)
         return compiled.respond(data, context.errors, coerced, development=self.development)
+
+    def _event_errors(self, node: object, raw_errors: Any) -> list[GraphQLErrorDict]:
+        """A subscription event's errors as the router reports a subgraph's errors."""
+        service = node.primary.service_name if isinstance(node, SubscriptionNode) else "subgraph"
+        return [
+            subgraph_error(
+                raw,
+                raw.get("path") if isinstance(raw, dict) else None,
+                service=service,
+                development=self.development,
+            )
+            for raw in raw_errors
+        ]

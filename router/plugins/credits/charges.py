@@ -53,7 +53,8 @@ class Charges:
         """Keeps a subscription event's report and the root fields it says failed."""
         self.streamed = True
         self.take_report(event.get("extensions"))
-        self.failed |= _error_keys(event)
+        if event.get("errors"):  # without errors no key failed: skip building an empty set
+            self.failed |= _error_keys(event)
 
 
 class CreditGate:
