@@ -14,6 +14,7 @@ import httpx
 import orjson
 
 from subgraphs.ai.providers.base import ProviderError, ProviderErrorKind
+from subgraphs.ai.providers.network import AsyncioHTTPTransport
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ def http_client(timeouts: Timeouts, max_streams: int = 100) -> httpx.AsyncClient
         pool=timeouts.connect,
     )
     limits = httpx.Limits(max_connections=max_streams, max_keepalive_connections=20)
-    return httpx.AsyncClient(timeout=timeout, limits=limits)
+    return httpx.AsyncClient(timeout=timeout, transport=AsyncioHTTPTransport(limits))
 
 
 async def iter_sse(lines: AsyncIterator[str]) -> AsyncIterator[SseEvent]:
