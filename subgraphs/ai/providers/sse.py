@@ -10,10 +10,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 import httpx
 
-from subgraphs.ai.providers.transport import SseEvent
+
+@dataclass(frozen=True)
+class SseEvent:
+    """One server-sent event: its `event:` name (empty when absent) and joined `data:` lines."""
+
+    event: str
+    data: str
 
 
 class ChunkWatchdog:

@@ -1,4 +1,4 @@
-"""Wire helpers shared by providers: SSE parsing, timeouts, HTTP errors to ProviderError."""
+"""Wire helpers shared by providers: the HTTP client, timeouts, HTTP errors to ProviderError."""
 
 from __future__ import annotations
 
@@ -26,14 +26,6 @@ class Timeouts:
     between_chunks: float = 30.0
 
 
-@dataclass(frozen=True)
-class SseEvent:
-    """One server-sent event: its `event:` name (empty when absent) and joined `data:` lines."""
-
-    event: str
-    data: str
-
-
 def http_client(timeouts: Timeouts, max_streams: int = 100) -> httpx.AsyncClient:
     """A pooled client whose read timeout bounds the gap between chunks.
 
@@ -48,28 +40,6 @@ def http_client(timeouts: Timeouts, max_streams: int = 100) -> httpx.AsyncClient
     )
     limits = httpx.Limits(max_connections=max_streams, max_keepalive_connections=20)
     return httpx.AsyncClient(timeout=timeout, transport=AsyncioHTTPTransport(limits))
-
-
-async def iter_sse(lines: AsyncIterator[str]) -> AsyncIterator[SseEvent]:
-    """Parse SSE lines (CR, LF or CRLF already split) into events, per the WHATWG rules."""
-    event, data = "", list[str]()
-    async for raw in lines:
-        line = raw.rstrip("\r\n")
-        if not line:
-            if data:
-                yield SseEvent(event, "\n".join(data))
-            event, data = "", list[str]()
-            continue
-        if line.startswith(":"):
-            continue  # a comment, e.g. OpenRouter's ": PROCESSING" keep-alives
-        name, _, value = line.partition(":")
-        value = value.removeprefix(" ")
-        if name == "data":
-            data.append(value)
-        elif name == "event":
-            event = value
-    if data:
-        yield SseEvent(event, "\n".join(data))
 
 
 def parse_json_data(provider: str, data: str) -> dict[str, Any]:

@@ -10,8 +10,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from subgraphs.ai.providers.sse import read_sse
-from subgraphs.ai.providers.transport import SseEvent
+from subgraphs.ai.providers.sse import SseEvent, read_sse
 
 
 def response_of(
