@@ -61,7 +61,7 @@ class StreamPump:
             if not self._queue and not self._finished:
                 self._ready.clear()
                 await self._ready.wait()
-            if self._queue and self._only_text() and not self._finished:
+            if self.window > 0 and self._queue and not self._finished and self._only_text():
                 remaining = last + self.window - time.monotonic()
                 if remaining > 0:
                     await asyncio.sleep(remaining)
