@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from subgraphs.ai.providers.network import AsyncioHTTPTransport
+from subgraphs.ai.providers.transport import Timeouts, http_client
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 LIMITS = httpx.Limits(max_connections=4, max_keepalive_connections=4)
@@ -188,3 +189,40 @@ async def test_a_connection_cut_mid_body_is_a_protocol_error() -> None:
 async def read_request_only(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     await read_request(reader)
     await reader.read()  # never answers; returns when the client hangs up
+
+
+async def test_provider_clients_go_through_a_proxy_named_in_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: list[bytes] = []
+
+    async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        seen.append(await reader.readline())
+        await read_request(reader)
+        writer.write(answer(b"via proxy", close=True))
+        await writer.drain()
+
+    async with server(proxy) as port:
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        async with http_client(Timeouts(connect=2)) as client:
+            response = await client.get("http://llm.example/v1/models")
+    assert response.text == "via proxy"
+    assert seen == [b"GET http://llm.example/v1/models HTTP/1.1\r\n"]
+
+
+async def test_provider_clients_without_a_proxy_connect_directly(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(answer(b"direct"))
+        await writer.drain()
+
+    async with server(handler) as port, http_client(Timeouts(connect=2)) as client:
+        response = await client.get(f"http://127.0.0.1:{port}/")
+    assert response.text == "direct"
