@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import time
-import urllib.request
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -15,7 +14,6 @@ import httpx
 import orjson
 
 from subgraphs.ai.providers.base import ProviderError, ProviderErrorKind
-from subgraphs.ai.providers.network import AsyncioHTTPTransport
 
 
 @dataclass(frozen=True)
@@ -40,16 +38,7 @@ def http_client(timeouts: Timeouts, max_streams: int = 100) -> httpx.AsyncClient
         pool=timeouts.connect,
     )
     limits = httpx.Limits(max_connections=max_streams, max_keepalive_connections=20)
-    if _proxied():
-        # httpx honours HTTP(S)_PROXY and NO_PROXY only with its own transports.
-        return httpx.AsyncClient(timeout=timeout, limits=limits)
-    return httpx.AsyncClient(timeout=timeout, transport=AsyncioHTTPTransport(limits))
-
-
-def _proxied() -> bool:
-    """Whether the environment names an HTTP proxy (as httpx reads it, through urllib)."""
-    proxies = urllib.request.getproxies()
-    return any(proxies.get(scheme) for scheme in ("http", "https", "all"))
+    return httpx.AsyncClient(timeout=timeout, limits=limits)
 
 
 def parse_json_data(provider: str, data: str) -> dict[str, Any]:
