@@ -54,6 +54,9 @@ class Behaviour:
     error_event_after: int | None = None  # Anthropic: an overloaded error event after N tokens
     api_key: str | None = None  # when set, other keys get 401
     flag_words: tuple[str, ...] = ("violence",)  # moderation categories, matched as words
+    # Benchmarks: each text token ends in "@<time.monotonic_ns()>" when it is sent, so a
+    # client on this machine can tell how long the token took to reach it.
+    stamp: bool = False
 
 
 @dataclass(frozen=True)
@@ -172,7 +175,7 @@ class LlmServer:
             if rate:
                 # Pace against the start so the average rate holds despite scheduling jitter.
                 await asyncio.sleep(max(start + index / rate - time.monotonic(), 0.0))
-            yield index, piece
+            yield index, f"{piece}@{time.monotonic_ns()}" if self.behaviour.stamp else piece
 
     def _disrupt(self, index: int) -> bytes | None:
         behaviour = self.behaviour
@@ -331,9 +334,11 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=None)
     parser.add_argument("--tokens-per-second", type=float, default=None)
     parser.add_argument("--text", default=" ".join(["token"] * 200))
+    parser.add_argument("--stamp", action="store_true", help="end tokens in @<monotonic ns>")
     args = parser.parse_args()
     server = LlmServer()
-    server.script(Behaviour(text=args.text, tokens_per_second=args.tokens_per_second))
+    behaviour = Behaviour(args.text, tokens_per_second=args.tokens_per_second, stamp=args.stamp)
+    server.script(behaviour)
     server.start(args.port)
     print(f"LLM server on {server.url}", flush=True)
     try:

@@ -1,47 +1,53 @@
 """AI reply streaming benchmark: what Mateway adds to a provider's stream.
 
-A local OpenAI-compatible server (tests/support/llm_servers.py, its own process) streams
-word tokens at a fixed rate. The router (identity, @auth, @credits) with core, mates, ai and
-the calc test app in-process runs on a real Directus and Valkey, as in the end-to-end tests;
-clients subscribe to `aiChat` over graphql-transport-ws in the same process.
+Three processes, as deployed on one machine:
+- a local OpenAI-compatible server (tests/support/llm_servers.py) streams word tokens at a
+  fixed rate, each ending in "@<monotonic ns>" taken when it is sent;
+- the platform: the router with core, mates, ai and the calc test app in-process, identity,
+  @auth and @credits on, a real Directus and Valkey (stack_process.py, uvicorn + uvloop);
+- the clients (this process): graphql-transport-ws over loopback (the `websockets` library).
 
 Figures printed (no timing asserts; they depend on the machine):
-- time to first token: the provider's own (first content chunk, asked directly) and through
-  Mateway (subscribe to first TextDeltaEvent), p50/p99, and the difference (goal <= 5 ms p50);
-- N concurrent replies: the added delay of each token, its arrival minus when the provider's
-  fixed pacing says it left (relative to the stream's first token), p99 (goal <= 25 ms), and
-  the RSS of this process (router, apps and clients; the provider server is separate).
-N is 200 (MATEWAY_BENCH_AI_STREAMS=1000 for the issue's figure): on this 2-core machine, shared
-and with router, apps, clients and Valkey clients in one process, 1,000 (and 400) concurrent
-starts exhaust the credits plugin's Redis pool (redis-py's default of 100 connections) and
-most are refused with UNAVAILABLE; refused streams are counted, not timed. Starts are
-spread over 2 s.
+- time to first token: the provider's own (first content chunk, asked directly on a kept-alive
+  connection) and through Mateway (subscribe to the first TextDeltaEvent), p50/p99, and the
+  difference (goal <= 5 ms p50);
+- N concurrent replies (started over RAMP_SECONDS): each token's transit, its arrival here
+  minus its stamp, p50/p99 through Mateway and, as the baseline in the same run, for N
+  concurrent streams straight from the provider to this process; the p99 difference is the
+  delay Mateway adds between chunks (goal <= 25 ms). And the router process's RSS.
+N is 200; MATEWAY_BENCH_AI_STREAMS=1000 gives the issue's figure (about a minute).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
-import resource
 import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from httpx_ws import aconnect_ws
-from httpx_ws.transport import ASGIWebSocketTransport
+from websockets.asyncio.client import connect
 
+from shared.auth.tokens import issue_access_token
+from shared.credits import BalanceStore, Credits, Ledger
 from shared.identity import Identity
+from shared.redis import create_redis
+from tests.benchmarks.ai.stack_process import stack_config
 from tests.shared.conftest import valkey
-from tests.subgraphs.ai.reply_support import AI_CHAT, Stack, reply_stack
+from tests.subgraphs.ai.reply_support import AI_CHAT, CREDITS_DB, SEND
 from tests.subgraphs.core.chats_support import Chats, chats
 from tests.support.directus import directus_template, platform_directus, start_empty_directus
+from tests.support.identity import signing_keys
 from tests.support.ports import free_port, wait_for_port
 
 __all__ = ["chats", "directus_template", "platform_directus", "start_empty_directus", "valkey"]
@@ -57,146 +63,241 @@ REPLIES_PER_CHAT = 5
 REPLIES_PER_USER = 50
 RAMP_SECONDS = 2.0
 TEXT = " ".join(f"w{i}" for i in range(TOKENS))
-_WORD = re.compile(r"w(\d+)")
+_STAMPED = re.compile(r"w(\d+)@(\d+)")
 
 
-@pytest.fixture(scope="module")
-def provider() -> Iterator[str]:
-    """The local LLM server in its own process, pacing tokens at RATE."""
-    port = free_port()
-    command = [sys.executable, "-m", "tests.support.llm_servers", "--port", str(port)]
-    command += ["--tokens-per-second", str(RATE), "--text", TEXT]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL)
-    try:
-        wait_for_port(port, timeout=20)
-        yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+@dataclass
+class Stream:
+    """What one client saw of one stream."""
+
+    first_ms: float = float("nan")  # from the request to the first token
+    transits_ms: list[float] = field(default_factory=list)  # per token: arrival - stamp
+    last_index: int = -1
+    error: str | None = None
+
+    def take(self, text: str, started_ns: int) -> None:
+        """Record the stamped tokens of one received text."""
+        now = time.monotonic_ns()
+        for index, stamp in _STAMPED.findall(text):
+            if not self.transits_ms:
+                self.first_ms = (now - started_ns) / 1e6
+            self.transits_ms.append((now - int(stamp)) / 1e6)
+            self.last_index = int(index)
+
+    @property
+    def complete(self) -> bool:
+        """Every token arrived."""
+        return self.last_index == TOKENS - 1
 
 
 def pct(values: list[float], q: float) -> float:
     """The q-th percentile (nearest rank)."""
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))]
+    return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))] if ordered else 0.0
 
 
-async def provider_ttft(url: str) -> float:
-    """Milliseconds to the first content chunk, asking the provider directly."""
+def background(module: str, *args: str) -> subprocess.Popen[bytes]:
+    """`python -m module args` from the repository root."""
+    return subprocess.Popen([sys.executable, "-m", module, *args], cwd=ROOT)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Terminate and reap."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="module")
+def provider() -> Iterator[str]:
+    """The local LLM server in its own process, pacing stamped tokens at RATE."""
+    port = free_port()
+    args = ["--port", str(port), "--tokens-per-second", str(RATE), "--text", TEXT, "--stamp"]
+    process = background("tests.support.llm_servers", *args)
+    try:
+        wait_for_port(port, timeout=20)
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        stop(process)
+
+
+@dataclass
+class Platform:
+    """The stack process and what clients need to reach it."""
+
+    process: subprocess.Popen[bytes]
+    url: str
+    credits: Credits
+
+    def token(self, who: Identity) -> str:
+        """A fresh access token."""
+        return f"Bearer {issue_access_token(who, keys=signing_keys())}"
+
+    def memory_mb(self) -> tuple[float, float]:
+        """The router process's (current RSS, peak RSS) in MB."""
+        fields = {}
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            name, _, value = line.partition(":")
+            fields[name] = value
+        return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+@pytest.fixture
+async def platform(chats: Chats, provider: str, tmp_path: Path) -> Any:
+    """The platform in its own process, and a credits client on its Valkey database."""
+    port = free_port()
+    config = tmp_path / "stack.json"
+    config.write_text(json.dumps(stack_config(chats, port, provider)))
+    process = background("tests.benchmarks.ai.stack_process", str(config))
+    redis = create_redis(chats.valkey.url(CREDITS_DB))
+    try:
+        wait_for_port(port, timeout=60)
+        url = f"http://127.0.0.1:{port}/graphql"
+        yield Platform(process, url, Credits(BalanceStore(redis), Ledger(chats.directus)))
+    finally:
+        stop(process)
+        await redis.aclose()
+
+
+async def direct_stream(http: httpx.AsyncClient, url: str, delay: float = 0.0) -> Stream:
+    """Stream a completion straight from the provider."""
+    await asyncio.sleep(delay)
+    seen = Stream()
     body = {"model": "m", "stream": True, "messages": [{"role": "user", "content": "hi"}]}
-    async with httpx.AsyncClient(timeout=30) as http:
-        start = time.perf_counter()
-        async with http.stream("POST", f"{url}/chat/completions", json=body) as response:
-            async for line in response.aiter_lines():
-                if '"content":"w' in line:
-                    return (time.perf_counter() - start) * 1000
-    raise AssertionError("no content from the provider")
+    started = time.monotonic_ns()
+    async with http.stream("POST", f"{url}/chat/completions", json=body) as response:
+        async for line in response.aiter_lines():
+            if line.startswith("data: {"):
+                delta = json.loads(line[6:])["choices"]
+                if delta and delta[0]["delta"].get("content"):
+                    seen.take(delta[0]["delta"]["content"], started)
+    return seen
 
 
 async def mateway_stream(
-    stack: Stack,
-    who: Identity,
-    chat_id: str,
-    message_id: str,
-    delay: float = 0.0,
-    first_only: bool = False,
-) -> tuple[float, list[tuple[float, int]]]:
-    """aiChat over WebSocket: (ms to the first text, [(arrival, last token index)])."""
+    platform: Platform, reply: tuple[Identity, str, str], delay: float = 0.0, first_only=False
+) -> Stream:
+    """aiChat over graphql-transport-ws: what arrived, and when."""
     await asyncio.sleep(delay)
-    arrivals: list[tuple[float, int]] = []
-    transport = ASGIWebSocketTransport(stack.router)
-    async with (
-        httpx.AsyncClient(transport=transport, base_url="http://router") as client,
-        aconnect_ws("/graphql", client, subprotocols=["graphql-transport-ws"]) as ws,
-    ):
-        token = stack.headers(who)["authorization"]
-        await ws.send_json({"type": "connection_init", "payload": {"authorization": token}})
-        await ws.receive_json(timeout=60)
+    who, chat_id, message_id = reply
+    seen = Stream()
+    ws_url = "ws" + platform.url.removeprefix("http")
+    async with connect(ws_url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
+        init = {"type": "connection_init", "payload": {"authorization": platform.token(who)}}
+        await ws.send(json.dumps(init))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
         variables = {"input": {"chatId": chat_id, "messageId": message_id}}
-        start = time.perf_counter()
         payload = {"query": AI_CHAT, "variables": variables}
-        await ws.send_json({"id": "1", "type": "subscribe", "payload": payload})
-        for _ in range(TOKENS * 4):
-            message = await ws.receive_json(timeout=120)
-            if message["type"] != "next" or message["payload"].get("errors"):
-                break  # complete, or refused (e.g. UNAVAILABLE when a Redis pool is exhausted)
-            event: dict[str, Any] = message["payload"]["data"]["aiChat"]
+        started = time.monotonic_ns()
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+        async for raw in ws:
+            message = json.loads(raw)
+            errors = message.get("payload") if message["type"] == "error" else None
+            if message["type"] == "next":
+                errors = message["payload"].get("errors")
+            if errors:
+                seen.error = str(errors[0].get("extensions", {}).get("code"))
+                break
+            if message["type"] != "next":
+                break  # complete
+            event = message["payload"]["data"]["aiChat"]
             if event["__typename"] == "TextDeltaEvent":
-                words = _WORD.findall(event["text"])
-                arrivals.append((time.perf_counter(), int(words[-1])))
+                seen.take(event["text"], started)
                 if first_only:
                     break  # closing the socket cancels the reply
-    return ((arrivals[0][0] - start) * 1000 if arrivals else float("nan")), arrivals
+    return seen
 
 
-def added_delays(arrivals: list[tuple[float, int]]) -> list[float]:
-    """Per event: ms later than the provider's pacing (token i leaves at first + i/RATE)."""
-    if not arrivals:
-        return []
-    first_time, first_index = arrivals[0]
-    return [
-        max(0.0, (at - first_time - (index - first_index) / RATE) * 1000)
-        for at, index in arrivals[1:]
-    ]
-
-
-async def prepared_chats(stack: Stack, count: int) -> list[tuple[Identity, str, str]]:
+async def prepared(platform: Platform, chats: Chats, count: int) -> list[tuple[Identity, str, str]]:
     """`count` replies to prepare (not timed): a user per REPLIES_PER_USER, a chat with one
     message per REPLIES_PER_CHAT (replies to the same message are independent streams)."""
     gate = asyncio.Semaphore(SETUP_CONCURRENCY)
-    users = [await stack.funded_user(100_000) for _ in range(-(-count // REPLIES_PER_USER))]
+    users = []
+    for _ in range(-(-count // REPLIES_PER_USER)):
+        who = await chats.new_user()
+        assert who.user_id is not None
+        await platform.credits.grant(who.user_id, 100_000, "benchmark funds")
+        users.append(who)
 
-    async def one(index: int) -> tuple[Identity, str, str]:
+    async def one(http: httpx.AsyncClient, index: int) -> tuple[Identity, str, str]:
         async with gate:
             who = users[index * REPLIES_PER_CHAT // REPLIES_PER_USER]
-            chat_id, message_id = await stack.send(who, f"Question {index}")
-            return who, chat_id, message_id
+            body = {"query": SEND, "variables": {"input": {"text": f"Question {index}"}}}
+            response = await http.post(
+                platform.url, json=body, headers={"authorization": platform.token(who)}
+            )
+            sent = response.json()["data"]["sendMessage"]
+            return who, sent["chatId"], sent["messageId"]
 
-    chats = await asyncio.gather(*(one(i) for i in range(-(-count // REPLIES_PER_CHAT))))
-    return [chats[i // REPLIES_PER_CHAT] for i in range(count)]
+    async with httpx.AsyncClient(timeout=30) as http:
+        sends = [one(http, i) for i in range(-(-count // REPLIES_PER_CHAT))]
+        made = await asyncio.gather(*sends)
+    return [made[i // REPLIES_PER_CHAT] for i in range(count)]
 
 
-def rss_mb() -> float:
-    """This process's current RSS in MB."""
-    with open("/proc/self/statm") as handle:
-        pages = int(handle.read().split()[1])
-    return pages * resource.getpagesize() / 2**20
+def transits(streams: list[Stream]) -> list[float]:
+    """Every token's transit after the first of its stream (the first is the TTFT's)."""
+    return [t for s in streams for t in s.transits_ms[1:]]
 
 
-async def test_bench_ai_stream(chats: Chats, provider: str, tmp_path: Path) -> None:
-    async with reply_stack(chats, tmp_path, provider) as stack:
-        direct = [await provider_ttft(provider) for _ in range(TTFT_ROUNDS)]
-        ready = await prepared_chats(stack, TTFT_ROUNDS)
-        await mateway_stream(stack, *ready[0], first_only=True)  # warm-up: plans, pools
-        through = [(await mateway_stream(stack, *c, first_only=True))[0] for c in ready]
-        print(f"\nTTFT provider direct: p50 {pct(direct, 50):.2f} ms, p99 {pct(direct, 99):.2f} ms")
-        print(f"TTFT through Mateway: p50 {pct(through, 50):.2f} ms, p99 {pct(through, 99):.2f} ms")
-        added = statistics.median(through) - statistics.median(direct)
-        print(f"TTFT added by Mateway: p50 {added:.2f} ms (goal <= 5 ms)")
-
-        setup = time.perf_counter()
-        ready = await prepared_chats(stack, STREAMS)
-        print(f"{STREAMS} replies prepared in {time.perf_counter() - setup:.1f} s (not timed)")
-        rss_before = rss_mb()
-        started = time.perf_counter()
-        # Starts spread over RAMP_SECONDS: a thousand subscribe frames in one tick would
-        # measure the connection storm, not the streams (and exceed Redis pools of 100).
-        outcomes = await asyncio.gather(
-            *(
-                mateway_stream(stack, *chat, delay=i * RAMP_SECONDS / STREAMS)
-                for i, chat in enumerate(ready)
-            ),
-            return_exceptions=True,
+async def concurrent(
+    platform: Platform, provider: str, replies: list[tuple[Identity, str, str]]
+) -> tuple[list[Stream], list[Stream]]:
+    """N streams through Mateway, then N straight from the provider, each over RAMP_SECONDS."""
+    spread = RAMP_SECONDS / len(replies)
+    through = await asyncio.gather(
+        *(mateway_stream(platform, r, delay=i * spread) for i, r in enumerate(replies)),
+        return_exceptions=True,
+    )
+    limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
+    async with httpx.AsyncClient(timeout=60, limits=limits) as http:
+        direct = await asyncio.gather(
+            *(direct_stream(http, provider, delay=i * spread) for i in range(len(replies)))
         )
-        results = [r for r in outcomes if not isinstance(r, BaseException)]
-        wall = time.perf_counter() - started
-        delays = [d for _, arrivals in results for d in added_delays(arrivals)]
-        complete = sum(1 for _, arrivals in results if arrivals and arrivals[-1][1] == TOKENS - 1)
-        print(
-            f"{STREAMS} concurrent replies ({TOKENS} tokens at {RATE:.0f}/s each): "
-            f"{complete} complete, {STREAMS - complete} refused or broken, in {wall:.1f} s; "
-            "added delay between chunks "
-            f"p50 {pct(delays, 50):.1f} ms, p99 {pct(delays, 99):.1f} ms (goal <= 25 ms); "
-            f"RSS {rss_before:.0f} MB before, {rss_mb():.0f} MB after, "
-            f"peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
-        )
+    ok = [s if isinstance(s, Stream) else Stream(error=type(s).__name__) for s in through]
+    return ok, list(direct)
+
+
+async def test_bench_ai_stream(platform: Platform, chats: Chats, provider: str) -> None:
+    async with httpx.AsyncClient(timeout=30) as http:
+        await direct_stream(http, provider)  # warm-up: the kept-alive connection
+        direct = [(await direct_stream(http, provider)).first_ms for _ in range(TTFT_ROUNDS)]
+    ready = await prepared(platform, chats, TTFT_ROUNDS + 1)
+    await mateway_stream(platform, ready[0], first_only=True)  # warm-up: plans, pools
+    through = [(await mateway_stream(platform, r, first_only=True)).first_ms for r in ready[1:]]
+    print(f"\nTTFT provider direct: p50 {pct(direct, 50):.2f} ms, p99 {pct(direct, 99):.2f} ms")
+    print(f"TTFT through Mateway: p50 {pct(through, 50):.2f} ms, p99 {pct(through, 99):.2f} ms")
+    added = statistics.median(through) - statistics.median(direct)
+    print(f"TTFT added by Mateway: p50 {added:.2f} ms (goal <= 5 ms)")
+
+    setup = time.perf_counter()
+    ready = await prepared(platform, chats, STREAMS)
+    print(f"{STREAMS} replies prepared in {time.perf_counter() - setup:.1f} s (not timed)")
+    rss_before, _ = platform.memory_mb()
+    started = time.perf_counter()
+    mateway, direct_streams = await concurrent(platform, provider, ready)
+    wall = time.perf_counter() - started
+    rss_after, rss_peak = platform.memory_mb()
+    ours, theirs = transits(mateway), transits(direct_streams)
+    complete = sum(s.complete for s in mateway)
+    print(
+        f"{STREAMS} concurrent replies ({TOKENS} tokens at {RATE:.0f}/s each), both runs in "
+        f"{wall:.1f} s: {complete} complete through Mateway, "
+        f"{sum(s.complete for s in direct_streams)} straight from the provider"
+    )
+    print(
+        f"token transit through Mateway: p50 {pct(ours, 50):.1f} ms, p99 {pct(ours, 99):.1f} ms;"
+        f" straight from the provider: p50 {pct(theirs, 50):.1f} ms, "
+        f"p99 {pct(theirs, 99):.1f} ms"
+    )
+    print(
+        "added delay between chunks, p99: "
+        f"{pct(ours, 99) - pct(theirs, 99):.1f} ms (goal <= 25 ms); router process RSS "
+        f"{rss_before:.0f} MB before, {rss_after:.0f} MB after, peak {rss_peak:.0f} MB"
+    )
+    errors = Counter(s.error for s in mateway if s.error)
+    print(f"streams ended by an error, by code: {dict(errors) or 'none'}")
+    assert complete > 0  # the figures above describe streams that ran
