@@ -179,7 +179,7 @@ async def store_reply(chats: ChatService, chat: OpenChat, text: str, status: str
     """Write the assistant's answer encrypted into the chat; its message id."""
     async with chats.chat_lock(chat.id) as held:
         # Re-open under the lock: a re-key since the reply started changed the key.
-        current = await chats.open(chat.id, ["id", "wrapped_key"])
+        current = await chats.open_locked(chat.id, held)
         message_id = new_id()
         message = {
             "id": message_id,

@@ -106,6 +106,7 @@ async def chat_lock(
     key, token = LOCK_PREFIX + chat_id, secrets.token_hex(8)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait_seconds
+    pause = 0.005  # holders keep it for milliseconds: retry soon, then back off to 50 ms
     while True:
         async with redis.pipeline(transaction=False) as pipe:
             pipe.set(key, token, nx=True, px=int(hold_seconds * 1000))
@@ -115,7 +116,8 @@ async def chat_lock(
             break
         if loop.time() > deadline:
             raise MatewayError(ErrorCode.UNAVAILABLE, "The chat is busy; try again")
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 0.05)
     try:
         yield HeldLock(redis, chat_id, generation)
     finally:

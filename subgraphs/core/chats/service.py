@@ -111,7 +111,7 @@ class ChatService:
             return await self._first_message(text, mate_id)
         chat_id = check_id(chat_id, "chatId")
         async with self.chat_lock(chat_id) as held:
-            chat = await self._open_for_send(chat_id, held)
+            chat = await self.open_locked(chat_id, held)
             message = await self._store_message(chat.id, chat.cipher, text)
             await self.remember(chat.id, held, message)
         return Sent(chat.id, str(message["id"]), created_chat=False)
@@ -129,8 +129,9 @@ class ChatService:
             with contextlib.suppress(RedisError):
                 await self.recent.forget(chat_id)
 
-    async def _open_for_send(self, chat_id: str, held: HeldLock) -> OpenChat:
-        """The chat from the row cache when its generation is current, else from Directus."""
+    async def open_locked(self, chat_id: str, held: HeldLock) -> OpenChat:
+        """The chat (under its lock) from the row cache when its generation is current, else
+        from Directus; NOT_FOUND for unknown or foreign chats."""
         cached = self.rows.get(chat_id, held.generation)
         if cached is not None and cached.owner == self.owner:
             cipher = await self.keys.cipher(chat_id, cached.wrapped_key)

@@ -92,6 +92,7 @@ async def serve(config: dict[str, Any]) -> None:
                         port=config["port"],
                         http="httptools",
                         ws="websockets",
+                        ws_per_message_deflate=False,  # as `python -m router serve`
                         lifespan="off",
                         log_level="warning",
                         access_log=False,
