@@ -8,6 +8,7 @@ formatter of shared.logging like every other line.
 from __future__ import annotations
 
 import argparse
+import importlib
 import importlib.util
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import uvicorn
 
 from shared.apps.manifest import load_manifest
+from shared.gc_tuning import freeze_startup_objects
 from shared.logging import configure_logging
 from shared.settings import ServiceSettings
 from shared.tracing import configure_tracing
@@ -48,8 +50,10 @@ def serve_app(
     settings = ServiceSettings(service_name=manifest.name)
     configure_logging(settings.service_name, settings.log_level, settings.log_dir)
     configure_tracing(settings.service_name, settings.otlp_endpoint)
+    app = importlib.import_module(f"{package}.app").app
+    freeze_startup_objects()
     uvicorn.run(
-        f"{package}.app:app",
+        app,
         host=args.host,
         port=args.port,
         log_config=None,

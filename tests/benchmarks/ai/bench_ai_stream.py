@@ -72,6 +72,7 @@ class Stream:
 
     first_ms: float = float("nan")  # from the request to the first token
     transits_ms: list[float] = field(default_factory=list)  # per token: arrival - stamp
+    arrivals_ns: list[int] = field(default_factory=list)  # per token: monotonic arrival
     last_index: int = -1
     error: str | None = None
 
@@ -82,6 +83,7 @@ class Stream:
             if not self.transits_ms:
                 self.first_ms = (now - started_ns) / 1e6
             self.transits_ms.append((now - int(stamp)) / 1e6)
+            self.arrivals_ns.append(now)
             self.last_index = int(index)
 
     @property
@@ -238,9 +240,15 @@ async def prepared(platform: Platform, chats: Chats, count: int) -> list[tuple[I
     return [made[i // REPLIES_PER_CHAT] for i in range(count)]
 
 
-def transits(streams: list[Stream]) -> list[float]:
-    """Every token's transit after the first of its stream (the first is the TTFT's)."""
-    return [t for s in streams for t in s.transits_ms[1:]]
+def transits(streams: list[Stream], after_ns: int = 0) -> list[float]:
+    """Every token's transit after the first of its stream (the first is the TTFT's), of
+    tokens that arrived after `after_ns`."""
+    return [
+        t
+        for s in streams
+        for t, at in zip(s.transits_ms[1:], s.arrivals_ns[1:], strict=True)
+        if at > after_ns
+    ]
 
 
 async def concurrent(
@@ -278,6 +286,7 @@ async def test_bench_ai_stream(platform: Platform, chats: Chats, provider: str) 
     print(f"{STREAMS} replies prepared in {time.perf_counter() - setup:.1f} s (not timed)")
     rss_before, _ = platform.memory_mb()
     started = time.perf_counter()
+    ramped_ns = time.monotonic_ns() + int(RAMP_SECONDS * 1e9)
     mateway, direct_streams = await concurrent(platform, provider, ready)
     wall = time.perf_counter() - started
     rss_after, rss_peak = platform.memory_mb()
@@ -297,6 +306,11 @@ async def test_bench_ai_stream(platform: Platform, chats: Chats, provider: str) 
         "added delay between chunks, p99: "
         f"{pct(ours, 99) - pct(theirs, 99):.1f} ms (goal <= 25 ms); router process RSS "
         f"{rss_before:.0f} MB before, {rss_after:.0f} MB after, peak {rss_peak:.0f} MB"
+    )
+    steady = transits(mateway, after_ns=ramped_ns)
+    print(
+        f"after the {RAMP_SECONDS:.0f} s of starts, through Mateway: "
+        f"p50 {pct(steady, 50):.1f} ms, p99 {pct(steady, 99):.1f} ms ({len(steady)} tokens)"
     )
     errors = Counter(s.error for s in mateway if s.error)
     print(f"streams ended by an error, by code: {dict(errors) or 'none'}")
