@@ -34,6 +34,10 @@ class _Close(Exception):
         self.reason = reason
 
 
+class _ClientGone(Exception):
+    """Sending failed: the client has left (nothing more can reach it)."""
+
+
 class TransportWsSession:
     """One client WebSocket connection speaking graphql-transport-ws."""
 
@@ -75,6 +79,8 @@ class TransportWsSession:
             await self._serve()
         except _Close as close:
             await self._close(close.code, close.reason)
+        except _ClientGone:
+            pass  # an acknowledgement or pong found the client gone: the session ends
         finally:
             init_timer.cancel()
             await self._cancel_all()
@@ -155,21 +161,27 @@ class TransportWsSession:
                     outcome = "error"
         except RequestError as error:
             outcome = "error"
-            await self._emit({"id": operation_id, "type": "error", "payload": error.errors})
+            with contextlib.suppress(_ClientGone):
+                await self._emit({"id": operation_id, "type": "error", "payload": error.errors})
             return
         except asyncio.CancelledError:
             outcome = "cancelled"
             raise
+        except _ClientGone:
+            outcome = "cancelled"  # the client left mid-stream: nobody to tell
+            return
         except Exception:  # a router bug ends this operation, not the connection
             outcome = "error"
             internal = [{"message": "Internal server error.", "extensions": {"code": _INTERNAL}}]
-            await self._emit({"id": operation_id, "type": "error", "payload": internal})
+            with contextlib.suppress(_ClientGone):
+                await self._emit({"id": operation_id, "type": "error", "payload": internal})
             return
         finally:
             self._operations.pop(operation_id, None)
             if self._observe is not None:
                 self._observe(ctx.operation_name, outcome)
-        await self._emit({"id": operation_id, "type": "complete"})
+        with contextlib.suppress(_ClientGone):
+            await self._emit({"id": operation_id, "type": "complete"})
 
     async def _init_deadline(self) -> None:
         await asyncio.sleep(self._init_timeout)
@@ -180,7 +192,11 @@ class TransportWsSession:
         if self._closed:
             return
         async with self._send_lock:
-            await self._send({"type": "websocket.send", "text": orjson.dumps(message).decode()})
+            try:
+                await self._send({"type": "websocket.send", "text": orjson.dumps(message).decode()})
+            except Exception as error:  # the server's "client disconnected" (uvicorn, OSError)
+                self._closed = True
+                raise _ClientGone from error
 
     async def _close(self, code: int, reason: str) -> None:
         if self._closed:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import json
 from typing import Any
 
 import pytest
@@ -259,3 +261,66 @@ async def test_operations_per_connection_are_limited() -> None:
         assert message["type"] == "error"
         assert message["payload"][0]["message"] == "At most 2 operations per connection"
     await wait_until_closed(baseline)
+
+
+async def test_a_client_gone_mid_stream_ends_its_operation_quietly() -> None:
+    """Sending to a client that left ends the operation: no error message is attempted
+    to it, no task error is left unretrieved, and the subgraph subscription closes."""
+    baseline = PROBE.open
+    gone = asyncio.Event()
+    inbox: list[dict[str, Any]] = [
+        {"type": "websocket.connect"},
+        {"type": "websocket.receive", "text": '{"type": "connection_init"}'},
+        {"type": "websocket.receive", "text": json.dumps(_subscribe_message(ENDLESS))},
+    ]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        if inbox:
+            return inbox.pop(0)
+        await gone.wait()
+        return {"type": "websocket.disconnect", "code": 1006}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "websocket.send" and '"next"' in message["text"]:
+            gone.set()
+            raise OSError("the client has gone")  # what a server raises for a lost peer
+        sent.append(message)
+
+    loop = asyncio.get_running_loop()
+    problems: list[dict[str, Any]] = []
+    loop.set_exception_handler(lambda _loop, context: problems.append(context))
+    try:
+        await asyncio.wait_for(make_router()(_websocket_scope(), receive, send), 5)
+        await wait_until_closed(baseline)
+        gc.collect()  # an unretrieved task error is reported when its task is collected
+        await asyncio.sleep(0)
+    finally:
+        loop.set_exception_handler(None)
+    assert problems == []
+    assert [m.get("text", m["type"]) for m in sent] == [
+        "websocket.accept",
+        '{"type":"connection_ack"}',
+    ]
+
+
+def _subscribe_message(query: str) -> dict[str, Any]:
+    return {"id": "1", "type": "subscribe", "payload": {"query": query}}
+
+
+def _websocket_scope() -> dict[str, Any]:
+    return {
+        "type": "websocket",
+        "asgi": {"version": "3.0"},
+        "scheme": "ws",
+        "http_version": "1.1",
+        "path": "/graphql",
+        "raw_path": b"/graphql",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"router"), (b"sec-websocket-protocol", b"graphql-transport-ws")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("router", 80),
+        "subprotocols": ["graphql-transport-ws"],
+        "state": {},
+    }
