@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import time
+import urllib.request
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ import httpx
 import orjson
 
 from subgraphs.ai.providers.base import ProviderError, ProviderErrorKind
+from subgraphs.ai.providers.pools import PooledTransport
 
 
 @dataclass(frozen=True)
@@ -37,8 +39,12 @@ def http_client(timeouts: Timeouts, max_streams: int = 100) -> httpx.AsyncClient
         write=timeouts.connect,
         pool=timeouts.connect,
     )
-    limits = httpx.Limits(max_connections=max_streams, max_keepalive_connections=20)
-    return httpx.AsyncClient(timeout=timeout, limits=limits)
+    if urllib.request.getproxies():
+        # httpx applies HTTP(S)_PROXY and NO_PROXY only when it builds the transports itself.
+        limits = httpx.Limits(max_connections=max_streams, max_keepalive_connections=20)
+        return httpx.AsyncClient(timeout=timeout, limits=limits)
+    transport = PooledTransport(max_streams, max_keepalive_connections=20)
+    return httpx.AsyncClient(timeout=timeout, transport=transport)
 
 
 def parse_json_data(provider: str, data: str) -> dict[str, Any]:
