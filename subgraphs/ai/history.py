@@ -110,8 +110,12 @@ async def _from_window(
     chats: ChatService, chat_id: str, message_id: str, limit: int
 ) -> tuple[OpenChat, list[Row]] | None:
     window = await chats.recent.read(chat_id)
-    if window is None or window.chat.get("owner") != chats.owner:
-        return None  # another user's chat is NOT_FOUND, which Directus's read says
+    if window is None:
+        return None
+    if window.chat.get("owner") != chats.owner:
+        # A chat's owner never changes: another user's chat is NOT_FOUND without Directus,
+        # and without taking its lock.
+        raise not_found("message")
     history = window.history(message_id, limit)
     return None if history is None else (await _opened(chats, chat_id, window.chat), history)
 

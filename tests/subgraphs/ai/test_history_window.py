@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from shared.errors import MatewayError
@@ -89,9 +91,14 @@ async def test_another_users_reply_context_is_not_found_even_when_a_window_exist
 ) -> None:
     alice, bob = await chats.new_user(), await chats.new_user()
     assert bob.user_id is not None
+    assert alice.user_id is not None
     sent = await chats.send(alice, "Mine")
-    with pytest.raises(MatewayError) as caught:
-        await history_of(chats, bob.user_id, sent["chatId"], sent["messageId"])
+    # While Alice's chat is locked (a send in progress), Bob is told at once, from the
+    # window: his request neither waits for nor takes her chat's lock.
+    async with chat_service(alice.user_id).chat_lock(sent["chatId"]):
+        with pytest.raises(MatewayError) as caught:
+            async with asyncio.timeout(2):
+                await history_of(chats, bob.user_id, sent["chatId"], sent["messageId"])
     assert caught.value.code.value == "NOT_FOUND"
 
 
