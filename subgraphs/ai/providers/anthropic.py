@@ -234,7 +234,7 @@ class AnthropicProvider:
         self, response: httpx.Response, deadline: float
     ) -> AsyncIterator[StreamEvent]:
         assembler = _EventAssembler(self.name)
-        async for sse in read_sse(response, deadline, self.timeouts.between_chunks):
+        async for sse in read_sse(response, deadline):
             for event in assembler.feed(sse.event, parse_json_data(self.name, sse.data)):
                 yield event
             if assembler.done:

@@ -200,7 +200,7 @@ class OpenAICompatibleProvider:
         self, response: httpx.Response, deadline: float
     ) -> AsyncIterator[StreamEvent]:
         assembler = _ChunkAssembler(self.name)
-        async for sse in read_sse(response, deadline, self.timeouts.between_chunks):
+        async for sse in read_sse(response, deadline):
             if sse.data.strip() == "[DONE]":
                 for event in assembler.finish_events():
                     yield event

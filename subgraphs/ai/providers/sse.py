@@ -1,9 +1,9 @@
-"""Reading a provider's streamed SSE response: bytes to events, with its two deadlines.
+"""Reading a provider's streamed SSE response: bytes to events, and the first-byte deadline.
 
 Every chunk of every reply passes here, so the path is kept short: the response's bytes are
 split into lines and events in one generator (no text decoder, line splitter and deadline
-wrapper stacked as generators), and the gap between chunks is watched by one timer per
-stream that re-arms itself, not by a timer set and cancelled around every socket read.
+wrapper stacked as generators). The gap between chunks is the client's read timeout
+(transport.http_client).
 """
 
 from __future__ import annotations
@@ -23,101 +23,36 @@ class SseEvent:
     data: str
 
 
-class ChunkWatchdog:
-    """Raises TimeoutError in a read that waits longer than `gap` seconds.
-
-    One timer per stream: when it fires it checks whether a read is under way and since
-    when, and either times that read out or sleeps until that read's own deadline.
-    """
-
-    def __init__(self, gap: float) -> None:
-        self._gap = gap
-        self._loop = asyncio.get_running_loop()
-        self._since = self._loop.time()
-        self._reading: asyncio.Timeout | None = None
-        self._timer: asyncio.TimerHandle | None = None
-
-    async def read(self, chunks: AsyncIterator[bytes]) -> bytes:
-        """The next chunk; TimeoutError when it takes longer than the gap."""
-        self._since = self._loop.time()
-        if self._timer is None:
-            self._timer = self._loop.call_at(self._since + self._gap, self._check)
-        # No deadline of its own: only `_check` sets one, when the read is overdue.
-        async with asyncio.timeout(None) as reading:
-            self._reading = reading
-            try:
-                return await anext(chunks)
-            finally:
-                self._reading = None
-
-    def _check(self) -> None:
-        now = self._loop.time()
-        due = self._since + self._gap
-        if self._reading is not None and now >= due:
-            self._timer = None
-            self._reading.reschedule(now)  # the read raises TimeoutError
-            return
-        # Between reads (the consumer is busy) a full gap is allowed from now.
-        self._timer = self._loop.call_at(
-            due if self._reading is not None else now + self._gap, self._check
-        )
-
-    def close(self) -> None:
-        """Stops the timer."""
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-
-
-def stop_read_timeouts(response: httpx.Response) -> None:
-    """Lets `ChunkWatchdog` bound the body's reads instead of a timer around each of them.
-
-    httpx passes the request's timeout dict to httpcore, which reads it when the body is
-    read; the response's headers and any error body were read with the read timeout.
-    """
-    timeout = response.request.extensions.get("timeout")
-    if isinstance(timeout, dict):
-        timeout["read"] = None
-
-
-async def read_sse(
-    response: httpx.Response, first_byte_deadline: float, between_chunks: float
-) -> AsyncIterator[SseEvent]:
+async def read_sse(response: httpx.Response, first_byte_deadline: float) -> AsyncIterator[SseEvent]:
     """The response's events, per the WHATWG rules (CR, LF or CRLF line ends, comments).
 
-    TimeoutError when the first chunk comes after `first_byte_deadline` (loop clock) or
-    a later one more than `between_chunks` seconds after the read for it began.
+    TimeoutError when the first chunk comes after `first_byte_deadline` (loop clock).
     """
     chunks = aiter(response.aiter_bytes())
-    watchdog = ChunkWatchdog(between_chunks)
-    stop_read_timeouts(response)
     event, data = "", list[str]()
     pending = b""
     try:
+        async with asyncio.timeout_at(first_byte_deadline):
+            chunk = await anext(chunks)
+    except StopAsyncIteration:
+        return
+    while True:
+        pending += chunk
+        if b"\r" in pending:
+            pending = _lf_only(pending)
+        *lines, pending = pending.split(b"\n")
+        for line in lines:
+            if line:
+                event = _field(line, event, data)
+            elif data:
+                yield SseEvent(event, "\n".join(data))
+                event, data = "", []
+            else:
+                event = ""
         try:
-            async with asyncio.timeout_at(first_byte_deadline):
-                chunk = await anext(chunks)
+            chunk = await anext(chunks)
         except StopAsyncIteration:
-            return
-        while True:
-            pending += chunk
-            if b"\r" in pending:
-                pending = _lf_only(pending)
-            *lines, pending = pending.split(b"\n")
-            for line in lines:
-                if line:
-                    event = _field(line, event, data)
-                elif data:
-                    yield SseEvent(event, "\n".join(data))
-                    event, data = "", []
-                else:
-                    event = ""
-            try:
-                chunk = await watchdog.read(chunks)
-            except StopAsyncIteration:
-                break
-    finally:
-        watchdog.close()
+            break
     if pending.endswith(b"\r"):
         pending = pending[:-1]
     if pending:
