@@ -101,8 +101,10 @@ async def _history(
         await chats.recent.fill(chat_id, generation, chat_row, rows, window.complete)
     history = window.history(message_id, limit)
     if history is None:  # older than the window: ask Directus for exactly that stretch
-        history = await _newest(chats, chat_id, seq_of(message_id), limit)
-        history = _from_target(history, message_id)
+        stretch = await _newest(chats, chat_id, seq_of(message_id), limit)
+        history = RecentWindow(chat_row, stretch, complete=True).history(message_id, limit)
+    if history is None:
+        raise not_found("message")
     return await _opened(chats, chat_id, chat_row), history
 
 
@@ -140,14 +142,6 @@ async def _newest(chats: ChatService, chat_id: str, max_seq: int | None, limit: 
     return await directus.read_items(
         MESSAGES, filter={"_and": where}, fields=_HISTORY_FIELDS, sort=["-seq", "-id"], limit=limit
     )
-
-
-def _from_target(rows: list[Row], message_id: str) -> list[Row]:
-    """The rows from the target message on; NOT_FOUND if it is not among them."""
-    index = next((i for i, row in enumerate(rows) if str(row["id"]) == message_id), None)
-    if index is None:
-        raise not_found("message")
-    return rows[index:]
 
 
 async def _mate_of(chats: ChatService, row: dict[str, Any]) -> Mate:

@@ -183,7 +183,8 @@ class Reply:
         pump = StreamPump(routed, self.settings.delta_window_ms / 1000)
         watcher = asyncio.create_task(_stop_on(stop, pump))
         try:
-            async for found in self._preprocessing_event(wait=self._gated):
+            found = await self._preprocessed(wait=self._gated)
+            if found is not None:
                 yield found
             if self._flagged:
                 return  # the moderator flagged the message: the model's answer is not sent
@@ -203,10 +204,12 @@ class Reply:
                         step.finished = True
                 self._report_running(messages, step, routed.model)
                 self._start_preprocessing()
-                async for found in self._preprocessing_event(wait=False):
+                found = await self._preprocessed(wait=False)
+                if found is not None:
                     yield found
             self._start_preprocessing()
-            async for found in self._preprocessing_event(wait=True):
+            found = await self._preprocessed(wait=True)
+            if found is not None:
                 yield found
         finally:
             watcher.cancel()
@@ -221,16 +224,15 @@ class Reply:
             self._preprocessing_started = True
             self._preprocessing = asyncio.create_task(preprocessing_event(self.context.user_text))
 
-    async def _preprocessing_event(self, *, wait: bool) -> AsyncIterator[PreprocessingEvent]:
-        """The preprocessing event once (if it has finished, or `wait`ing for it)."""
+    async def _preprocessed(self, *, wait: bool) -> PreprocessingEvent | None:
+        """The preprocessing event, once: when it has finished, or after `wait`ing for it."""
         task = self._preprocessing
         if task is None or not (wait or task.done()):
-            return
+            return None
         self._preprocessing = None
         found = await task
-        if found is not None:
-            self._flagged = found.flagged
-            yield found
+        self._flagged = found is not None and found.flagged
+        return found
 
     def _report_running(
         self, messages: tuple[ChatMessage, ...], step: Step, model: ModelConfig | None
