@@ -16,7 +16,6 @@ import asyncio
 import json
 import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,19 +29,9 @@ from subgraphs.core.chats.keys import ChatSettings, use_chat_keys, use_chat_rows
 from subgraphs.core.chats.rows import ChatRowCache
 from subgraphs.core.service import CoreService, use_service
 from subgraphs.core.settings import CoreSettings
+from tests.shared.conftest import ValkeyServer
 from tests.subgraphs.ai.reply_support import reply_stack
 from tests.subgraphs.core.chats_support import SHARE_BASE, Chats
-
-
-@dataclass(frozen=True)
-class Valkey:
-    """What the reply stack asks of the session's Valkey: its URLs."""
-
-    port: int
-
-    def url(self, db: int = 0) -> str:
-        """The redis:// URL of database `db`."""
-        return f"redis://127.0.0.1:{self.port}/{db}"
 
 
 def stack_config(chats: Chats, port: int, provider_url: str) -> dict[str, Any]:
@@ -74,7 +63,8 @@ async def serve(config: dict[str, Any]) -> None:
     use_chat_settings(ChatSettings(share_base_url=SHARE_BASE))
     token = settings.directus_token.get_secret_value() if settings.directus_token else ""
     async with DirectusClient(settings.directus_url, token) as client:
-        valkey: Any = Valkey(config["valkey_port"])
+        # The session's server, run by the parent: only its URLs are used here.
+        valkey = ValkeyServer(Path(config["keyring_path"]).parent, config["valkey_port"])
         chats = Chats(
             service,
             client,
