@@ -1,7 +1,9 @@
 """The async Directus client of the request path: items, users, files, health, dataloaders.
 
 One `DirectusClient` per process (it holds a connection pool), a static token, a timeout per
-call, and retries with exponential backoff and full jitter for idempotent methods only
+call, at most `max_connections` calls in flight (the rest wait their turn here: httpcore's pool
+does work in its queue length times its connection count on every request, and Node serves
+one request at a time anyway), and retries with exponential backoff and full jitter for idempotent methods only
 (GET, HEAD, PUT, DELETE): a POST or PATCH that timed out may have been applied, so sending it
 again could create a second row. Failures raise `DirectusApiError` (a `MatewayError`).
 """
@@ -106,15 +108,23 @@ class DirectusClient:
         timeout: float = 10.0,
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        max_connections: int = 32,
     ) -> None:
         self.url = url.rstrip("/")
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
+        # Every connection stays open: closing idle ones past httpx's default keep-alive
+        # count (20) meant a new TCP connection for most calls of a burst.
+        limits = httpx.Limits(
+            max_connections=max_connections, max_keepalive_connections=max_connections
+        )
+        self._slots = asyncio.Semaphore(max_connections)
         self._http = httpx.AsyncClient(
             base_url=self.url,
             headers={"Authorization": f"Bearer {token}"},
             timeout=timeout,
             transport=transport,
+            limits=limits,
         )
 
     @classmethod
@@ -148,7 +158,7 @@ class DirectusClient:
         for attempt in range(retries + 1):
             last = attempt == retries
             try:
-                response = await self._http.request(method, path, timeout=seconds, **kwargs)
+                response = await self._send(method, path, seconds, **kwargs)
             except httpx.HTTPError as exc:
                 if last:
                     raise error_from_transport(call, exc, seconds) from exc
@@ -162,6 +172,18 @@ class DirectusClient:
                 call, attempt, f"HTTP {response.status_code}", _retry_after(response)
             )
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+    async def _send(self, method: str, path: str, seconds: float, **kwargs: Any) -> httpx.Response:
+        """One HTTP call once a slot is free; waiting counts as httpx's pool timeout."""
+        try:
+            async with asyncio.timeout(seconds):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise httpx.PoolTimeout(f"no free connection within {seconds:g} s") from None
+        try:
+            return await self._http.request(method, path, timeout=seconds, **kwargs)
+        finally:
+            self._slots.release()
 
     async def _before_retry(
         self, call: str, attempt: int, cause: str, retry_after: float | None = None

@@ -28,6 +28,8 @@ class FlakyDirectus:
     def __init__(self, failures: int = 2) -> None:
         self.failures = failures
         self.hits: dict[str, int] = {}
+        self.in_flight = 0
+        self.most_in_flight = 0
 
     async def endpoint(self, request: Request) -> Response:
         count = self.hits[request.method] = self.hits.get(request.method, 0) + 1
@@ -35,12 +37,21 @@ class FlakyDirectus:
             return JSONResponse(UNAVAILABLE_BODY, status_code=503)
         return JSONResponse({"data": {"method": request.method}})
 
+    async def counted(self, _: Request) -> Response:
+        """Holds each call 50 ms, keeping the most calls seen in flight at once."""
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        await asyncio.sleep(0.05)
+        self.in_flight -= 1
+        return JSONResponse({"data": None})
+
     def app(self) -> Starlette:
         methods = ["GET", "POST", "PATCH", "PUT", "DELETE"]
         routes = [
             Route("/items/things", self.endpoint, methods=methods),
             Route("/items/things/{id}", self.endpoint, methods=methods),
             Route("/slow", _slow),
+            Route("/counted", self.counted),
             Route("/html", _html_502),
         ]
         return Starlette(routes=routes)
@@ -110,6 +121,28 @@ async def test_call_timeout_raises_timeout(flaky: tuple[FlakyDirectus, str]) -> 
             await client.request("GET", "/slow", timeout_seconds=0.2)
     assert caught.value.code is ErrorCode.TIMEOUT
     assert "0.2 s" in caught.value.message
+
+
+async def test_calls_past_max_connections_wait_their_turn(
+    flaky: tuple[FlakyDirectus, str],
+) -> None:
+    server, url = flaky
+    async with DirectusClient(url, "t", max_connections=3) as client:
+        await asyncio.gather(*(client.request("GET", "/counted") for _ in range(12)))
+    assert server.most_in_flight == 3
+
+
+async def test_waiting_for_a_connection_counts_against_the_timeout(
+    flaky: tuple[FlakyDirectus, str],
+) -> None:
+    _, url = flaky
+    retry = RetryPolicy(retries=0)
+    async with DirectusClient(url, "t", retry=retry, max_connections=1) as client:
+        slow = asyncio.create_task(client.request("GET", "/slow"))
+        await asyncio.sleep(0.05)
+        with pytest.raises(DirectusTimeout):
+            await client.request("GET", "/counted", timeout_seconds=0.2)
+        await slow
 
 
 async def test_non_directus_error_body_maps_by_status(flaky: tuple[FlakyDirectus, str]) -> None:
