@@ -4,8 +4,9 @@ One `DirectusClient` per process (it holds a connection pool), a static token, a
 call, at most `max_connections` calls in flight (the rest wait their turn here: httpcore's pool
 does work in its queue length times its connection count on every request, and Node serves
 one request at a time anyway), and retries with exponential backoff and full jitter for
-idempotent methods only (GET, HEAD, PUT, DELETE): a POST or PATCH that timed out may have been applied, so sending it
-again could create a second row. Failures raise `DirectusApiError` (a `MatewayError`).
+idempotent methods only (GET, HEAD, PUT, DELETE): a POST or PATCH that timed out may have
+been applied, so sending it again could create a second row. Failures raise
+`DirectusApiError` (a `MatewayError`).
 """
 
 from __future__ import annotations
