@@ -20,8 +20,10 @@ request id. A missing balance is rebuilt from the ledger's sum under a lock: rec
 are marked as applied (their late commits do nothing), and commits that land while the
 balance is missing wait in `pending` and are added only when the snapshot lacks them.
 So after a Redis flush nothing is charged twice. When the ledger write fails for good
-(Directus down past the retries) the settlement raises, nothing is charged and the hold
-expires with its TTL: that work goes uncharged, logged as "credits ledger write failed".
+(Directus down past the retries) the settlement raises and nothing is charged yet: the router
+sends it to the platform worker (tasks.py), which settles it again under the same request id,
+with backoff, until it lands; it goes uncharged only when those retries run out (logged as
+"credits settlement given up").
 """
 
 from shared.credits.balance import BalanceStore, Quoted, Reserved

@@ -80,11 +80,19 @@ class ValkeyServer:
 
 
 class CeleryWorker:
-    """A `celery worker` subprocess for tests.shared.celery_tasks on a given broker."""
+    """A `celery worker` subprocess for tests.shared.celery_tasks (or `app`) on a given broker."""
 
-    def __init__(self, redis_url: str, logfile: Path) -> None:
+    def __init__(
+        self,
+        redis_url: str,
+        logfile: Path,
+        app: str = "tests.shared.celery_tasks",
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.redis_url = redis_url
         self.logfile = logfile
+        self.app = app
+        self.env = env or {}
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 30.0) -> None:
@@ -92,7 +100,8 @@ class CeleryWorker:
         from tests.shared.celery_tasks import create_app
 
         env = {**os.environ, "MATEWAY_REDIS_URL": self.redis_url, "PYTHONPATH": str(ROOT)}
-        args = [sys.executable, "-m", "celery", "-A", "tests.shared.celery_tasks", "worker"]
+        env.update(self.env)
+        args = [sys.executable, "-m", "celery", "-A", self.app, "worker"]
         args += ["--pool", "solo", "--without-gossip", "--without-mingle", "--without-heartbeat"]
         args += ["--loglevel", "INFO", "-n", f"test-{os.getpid()}-{id(self)}@localhost"]
         with self.logfile.open("ab") as log:
