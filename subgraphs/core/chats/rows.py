@@ -15,6 +15,7 @@ import asyncio
 import secrets
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -98,14 +99,41 @@ class HeldLock:
         self.generation = None
 
 
+# Waiters in this process queue on an asyncio lock per chat, so only the first of them polls
+# Redis: under load a holder may keep the chat for a Directus write of hundreds of ms, and
+# every waiter polling meant thousands of round trips a second for nothing.
+_local_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+
 @asynccontextmanager
 async def chat_lock(
     redis: Redis, chat_id: str, *, hold_seconds: float = 30.0, wait_seconds: float = 10.0
 ) -> AsyncIterator[HeldLock]:
     """Hold the chat's lock; UNAVAILABLE when it stays taken for `wait_seconds`."""
-    key, token = LOCK_PREFIX + chat_id, secrets.token_hex(8)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait_seconds
+    local = _local_locks.get(chat_id)
+    if local is None:
+        local = _local_locks[chat_id] = asyncio.Lock()
+    try:
+        async with asyncio.timeout_at(deadline):
+            await local.acquire()
+    except TimeoutError:
+        raise MatewayError(ErrorCode.UNAVAILABLE, "The chat is busy; try again") from None
+    try:
+        async with _redis_lock(redis, chat_id, hold_seconds, deadline) as held:
+            yield held
+    finally:
+        local.release()
+
+
+@asynccontextmanager
+async def _redis_lock(
+    redis: Redis, chat_id: str, hold_seconds: float, deadline: float
+) -> AsyncIterator[HeldLock]:
+    """The lock every process shares, polled until `deadline` (the loop's clock)."""
+    key, token = LOCK_PREFIX + chat_id, secrets.token_hex(8)
+    loop = asyncio.get_running_loop()
     pause = 0.005  # holders keep it for milliseconds: retry soon, then back off to 50 ms
     while True:
         async with redis.pipeline(transaction=False) as pipe:
