@@ -8,6 +8,8 @@ plugins:
     directus_token: null             #   MATEWAY_DIRECTUS_TOKEN (or the local data folder)
     reservation_ttl_seconds: 900     # a crashed router's holds free themselves
     allow_over_reservation: true     # charge reported usage above the cost if the balance has it
+    retry_in_worker: true            # failed settlements go to the platform worker's queue
+    worker_broker_url: null          # default: MATEWAY_REDIS_URL (the worker's broker)
     enabled: true
 ```
 
@@ -20,7 +22,11 @@ receive the request id in `x-mateway-request-id` and report usage in
 `extensions.credits` (see shared/credits/report.py). At RESPONSE (queries, mutations) or
 STREAM_END (WebSocket and SSE operations, however they end) each field is settled: with the
 reported usage, else its cost when it succeeded; a failed field that reported nothing is
-released. Each field's ledger request id is `<request id>.<response key>`.
+released. Each field's ledger request id is `<request id>.<response key>`. A settlement that
+fails (Directus or Redis down past the in-process retries) is sent to the platform worker as
+`mateway.credits.settle` (shared/credits/tasks.py), which retries it with backoff under the
+same request id, so it is billed once; when even the broker refuses it, an error names the
+request id. The request itself always answers normally.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from router.plugins._edge import load_settings
 from router.plugins.auth import supergraph_sdl
 from router.plugins.credits.charges import CreditGate, CreditsExecutor
 from router.plugins.credits.costs import CostRules
+from router.plugins.credits.retries import SettlementRetries
 from shared.credits import BalanceStore, Credits, Ledger
 from shared.directus.access import DirectusServiceSettings
 from shared.directus.client import DirectusClient
@@ -52,10 +59,11 @@ class CreditsSettings(BaseModel):
     directus_token: SecretStr | None = None
     reservation_ttl_seconds: float = Field(default=900.0, gt=0)
     allow_over_reservation: bool = True
+    retry_in_worker: bool = True
+    worker_broker_url: str | None = None
 
 
-def _directus(config: CreditsSettings) -> DirectusClient:
-    service = DirectusServiceSettings()
+def _directus(config: CreditsSettings, service: DirectusServiceSettings) -> DirectusClient:
     if config.directus_url and config.directus_token:
         return DirectusClient(config.directus_url, config.directus_token.get_secret_value())
     return DirectusClient.from_settings(service)
@@ -67,12 +75,18 @@ def install(pipeline: Pipeline, settings: dict[str, Any]) -> None:
     if not config.enabled:
         return
     rules = CostRules.from_sdl(supergraph_sdl(pipeline))
-    redis_url = config.redis_url or DirectusServiceSettings().redis_url
+    service = DirectusServiceSettings()
+    redis_url = config.redis_url or service.redis_url
     redis = create_redis(redis_url, timeout=config.redis_timeout_seconds, retries=1)
-    directus = _directus(config)
+    directus = _directus(config, service)
     store = BalanceStore(redis, config.reservation_ttl_seconds)
     credits = Credits(store, Ledger(directus), allow_over=config.allow_over_reservation)
-    gate = CreditGate(pipeline, rules, credits)
+    retries = None
+    if config.retry_in_worker:
+        broker_url = config.worker_broker_url or service.redis_url
+        retries = SettlementRetries(broker_url, config.allow_over_reservation)
+        pipeline.on_shutdown.append(retries.aclose)
+    gate = CreditGate(pipeline, rules, credits, retries)
     pipeline.hook(Stage.PLAN_READY, gate.reserve)
     pipeline.hook(Stage.RESPONSE, gate.settle)
     pipeline.hook(Stage.STREAM_END, gate.settle)

@@ -14,6 +14,7 @@ from redis.exceptions import RedisError
 from router.pipeline import Executor, Pipeline, PreparedOperation, RequestContext, RequestError
 from router.plugins.auth.operation import VARIANT_KEY, Variant
 from router.plugins.credits.costs import ChargedField, CostRules
+from router.plugins.credits.retries import SettlementRetries
 from router.transports import GraphQLResponse, SubgraphTransport
 from shared.credits import Credits, Usage
 from shared.credits.report import EXTENSION_KEY, REQUEST_ID_HEADER
@@ -60,10 +61,17 @@ class Charges:
 class CreditGate:
     """Reserves before execution and settles after, for fields with @credits."""
 
-    def __init__(self, pipeline: Pipeline, rules: CostRules, credits: Credits) -> None:
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        rules: CostRules,
+        credits: Credits,
+        retries: SettlementRetries | None = None,
+    ) -> None:
         self.schema = pipeline.schema
         self.rules = rules
         self.credits = credits
+        self.retries = retries
 
     def charged_fields(self, prepared: PreparedOperation) -> list[ChargedField]:
         """The charged root fields of the operation that will run (cached per operation)."""
@@ -102,27 +110,30 @@ class CreditGate:
             return
         failed = charges.failed if charges.streamed else _failed_keys(ctx)
         for charged in charges.holds:
+            hold = charges.hold_id(charged)
+            usage = _usage(charges, charged, failed)
+            if usage is None:
+                await self._release(charges.user, hold)
+                continue
             try:
-                await self._settle_one(charges, charged, failed)
-            except Exception:  # one failed settlement must not stop the others
-                _log.exception("credits settlement failed", extra={"field": charged.field_name})
+                await self.credits.settle(charges.user, hold, usage)
+            except Exception as error:  # one failed settlement must not stop the others
+                if self.retries is None:
+                    _log.exception("credits settlement failed", extra={"request_id": hold})
+                    continue
+                _log.warning(
+                    "credits settlement failed, handed to the worker: %s (%r)",
+                    hold,
+                    error,
+                    extra={"request_id": hold},
+                )
+                await self.retries.send(charges.user, hold, usage)
 
-    async def _settle_one(self, charges: Charges, charged: ChargedField, failed: set[str]) -> None:
-        hold = charges.hold_id(charged)
-        report = charges.reported.get(charged.response_key)
-        is_failed = "*" in failed or charged.response_key in failed
-        if report is None and is_failed:
-            await self.credits.release(charges.user, hold)
-            return
-        used = int(report["used"]) if report is not None else charged.cost
-        tokens = report.get("tokens") if report is not None else None
-        usage = Usage(
-            used,
-            tokens=_total_tokens(tokens),
-            skill=charged.field_name,
-            status="error" if is_failed else "ok",
-        )
-        await self.credits.settle(charges.user, hold, usage)
+    async def _release(self, user: str, hold: str) -> None:
+        try:
+            await self.credits.release(user, hold)
+        except Exception:  # nothing to retry: an unreleased hold expires with its TTL
+            _log.exception("credits release failed", extra={"request_id": hold})
 
     async def _release_all(self, charges: Charges) -> None:
         for charged in charges.holds:
@@ -220,6 +231,22 @@ def _error_keys(response: GraphQLResponse) -> set[str]:
     if response.get("data") is None and response.get("errors"):
         failed.add("*")
     return failed
+
+
+def _usage(charges: Charges, charged: ChargedField, failed: set[str]) -> Usage | None:
+    """What to charge for a field: its report, else its cost; None to release it."""
+    report = charges.reported.get(charged.response_key)
+    is_failed = "*" in failed or charged.response_key in failed
+    if report is None and is_failed:
+        return None
+    used = int(report["used"]) if report is not None else charged.cost
+    tokens = report.get("tokens") if report is not None else None
+    return Usage(
+        used,
+        tokens=_total_tokens(tokens),
+        skill=charged.field_name,
+        status="error" if is_failed else "ok",
+    )
 
 
 def _total_tokens(tokens: Any) -> int | None:
