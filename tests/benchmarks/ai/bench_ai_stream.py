@@ -11,13 +11,28 @@ Figures printed (no timing asserts; they depend on the machine):
 - time to first token: the provider's own (first content chunk, asked directly on a kept-alive
   connection) and through Mateway (subscribe to the first TextDeltaEvent), p50/p99, and the
   difference (goal <= 5 ms p50);
-- N concurrent replies (started over RAMP_SECONDS): each token's transit, its arrival here
-  minus its stamp, p50/p99 through Mateway and, as the baseline in the same run, for N
-  concurrent streams straight from the provider to this process; the p99 difference is the
-  delay Mateway adds between chunks (goal <= 25 ms). And the router process's RSS.
-N is 200 at 20 tokens/s; MATEWAY_BENCH_AI_STREAMS=1000 gives the issue's count (about two
-minutes) and MATEWAY_BENCH_AI_RATE another rate. When the baseline's own p99 is over the goal,
-this machine cannot drive that many streams at that rate even without Mateway, and says so.
+- N concurrent replies, held in a steady state: each token's transit, its arrival here minus
+  its stamp, p50/p99/p99.9 through Mateway and, as the baseline in the same run, with the same
+  schedule straight from the provider to this process; the p99 difference is the delay Mateway
+  adds between chunks (goal <= 25 ms). Also the streams open on average, the replies started
+  per second, and the router process's RSS.
+
+Why a steady state: the issue asks for "1,000 concurrent streaming replies", i.e. N replies
+streaming at any moment, as a deployment with N users mid-reply sees them. There replies start
+at N / D per second (D: one reply's duration, TOKENS / RATE), and each start costs the platform
+several ms of CPU (auth, credits hold, subscribe, history; at the end store and settle).
+Starting all N within a couple of seconds measures a burst of starts instead. So the run is a
+closed loop, as load tools' virtual users do it: N clients, client i waits i * D / N, then runs
+replies back to back (each on a message prepared beforehand, not timed) until the run ends.
+After the warm-up (D, at least 2 s) about N replies are always open; the hold that follows
+(MATEWAY_BENCH_AI_HOLD seconds, by default max(10 s, 2 D)) is measured: only tokens that
+arrived in it count. Streams still open at the end are closed by their client, which is not
+an error; streams ended by an error are counted by code.
+
+N is 200 at 20 tokens/s; MATEWAY_BENCH_AI_STREAMS=1000 gives the issue's count and
+MATEWAY_BENCH_AI_RATE another rate (at 1,000 and 2 tokens/s: D 20 s, hold 40 s, about five
+minutes in all). When the baseline's own p99 is over the goal, this machine cannot drive that
+many streams at that rate even without Mateway, and says so.
 """
 
 from __future__ import annotations
@@ -25,6 +40,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import math
 import os
 import re
 import statistics
@@ -32,7 +48,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,9 +82,15 @@ STREAMS = int(os.environ.get("MATEWAY_BENCH_AI_STREAMS", "200"))
 SETUP_CONCURRENCY = 10
 REPLIES_PER_CHAT = 5
 REPLIES_PER_USER = 50
-RAMP_SECONDS = 2.0
+REPLY_SECONDS = TOKENS / RATE  # D: one reply's duration
+WARMUP_SECONDS = max(REPLY_SECONDS, 2.0)  # until about STREAMS replies are open
+HOLD_SECONDS = float(os.environ.get("MATEWAY_BENCH_AI_HOLD", max(10.0, 2 * REPLY_SECONDS)))
+# Replies a client can start in WARMUP + HOLD, back to back, and one more as a margin.
+REPLIES_PER_CLIENT = math.ceil((WARMUP_SECONDS + HOLD_SECONDS) / REPLY_SECONDS) + 1
+SAMPLE_SECONDS = 0.1  # how often the open streams are counted in the hold
 TEXT = " ".join(f"w{i}" for i in range(TOKENS))
 _STAMPED = re.compile(r"w(\d+)@(\d+)")
+Reply = tuple[Identity, str, str]  # who asks, in which chat, to which message
 
 
 @dataclass
@@ -80,6 +102,8 @@ class Stream:
     arrivals_ns: list[int] = field(default_factory=list)  # per token: monotonic arrival
     last_index: int = -1
     error: str | None = None
+    began_ns: int = field(default_factory=time.monotonic_ns)  # when its client started it
+    ended_ns: int = 0  # when it ended (0: cut by the end of the run)
 
     def take(self, text: str, started_ns: int) -> None:
         """Record the stamped tokens of one received text."""
@@ -170,11 +194,10 @@ async def platform(chats: Chats, provider: str, tmp_path: Path) -> Any:
 
 
 async def direct_stream(
-    http: httpx.AsyncClient, url: str, delay: float = 0.0, first_only: bool = False
+    http: httpx.AsyncClient, url: str, seen: Stream | None = None, first_only: bool = False
 ) -> Stream:
-    """Stream a completion straight from the provider."""
-    await asyncio.sleep(delay)
-    seen = Stream()
+    """Stream a completion straight from the provider, into `seen` (kept if cancelled)."""
+    seen = Stream() if seen is None else seen
     body = {"model": "m", "stream": True, "messages": [{"role": "user", "content": "hi"}]}
     started = time.monotonic_ns()
     async with http.stream("POST", f"{url}/chat/completions", json=body) as response:
@@ -189,12 +212,11 @@ async def direct_stream(
 
 
 async def mateway_stream(
-    platform: Platform, reply: tuple[Identity, str, str], delay: float = 0.0, first_only=False
+    platform: Platform, reply: Reply, seen: Stream | None = None, first_only: bool = False
 ) -> Stream:
-    """aiChat over graphql-transport-ws: what arrived, and when."""
-    await asyncio.sleep(delay)
+    """aiChat over graphql-transport-ws: what arrived, and when, into `seen`."""
     who, chat_id, message_id = reply
-    seen = Stream()
+    seen = Stream() if seen is None else seen
     ws_url = "ws" + platform.url.removeprefix("http")
     async with connect(ws_url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
         init = {"type": "connection_init", "payload": {"authorization": platform.token(who)}}
@@ -222,7 +244,7 @@ async def mateway_stream(
     return seen
 
 
-async def prepared(platform: Platform, chats: Chats, count: int) -> list[tuple[Identity, str, str]]:
+async def prepared(platform: Platform, chats: Chats, count: int) -> list[Reply]:
     """`count` replies to prepare (not timed): a user per REPLIES_PER_USER, a chat with one
     message per REPLIES_PER_CHAT (replies to the same message are independent streams)."""
     gate = asyncio.Semaphore(SETUP_CONCURRENCY)
@@ -233,7 +255,7 @@ async def prepared(platform: Platform, chats: Chats, count: int) -> list[tuple[I
         await platform.credits.grant(who.user_id, 100_000, "benchmark funds")
         users.append(who)
 
-    async def one(http: httpx.AsyncClient, index: int) -> tuple[Identity, str, str]:
+    async def one(http: httpx.AsyncClient, index: int) -> Reply:
         async with gate:
             who = users[index * REPLIES_PER_CHAT // REPLIES_PER_USER]
             body = {"query": SEND, "variables": {"input": {"text": f"Question {index}"}}}
@@ -249,36 +271,158 @@ async def prepared(platform: Platform, chats: Chats, count: int) -> list[tuple[I
     return [made[i // REPLIES_PER_CHAT] for i in range(count)]
 
 
-def transits(streams: list[Stream], after_ns: int = 0) -> list[float]:
+def transits(streams: list[Stream], load: Load) -> list[float]:
     """Every token's transit after the first of its stream (the first is the TTFT's), of
-    tokens that arrived after `after_ns`."""
+    tokens that arrived in the hold."""
     return [
         t
         for s in streams
         for t, at in zip(s.transits_ms[1:], s.arrivals_ns[1:], strict=True)
-        if at > after_ns
+        if load.hold_from_ns <= at < load.hold_to_ns
     ]
 
 
-async def concurrent(
-    platform: Platform, provider: str, replies: list[tuple[Identity, str, str]]
-) -> tuple[list[Stream], list[Stream]]:
-    """N streams through Mateway, then N straight from the provider, each over RAMP_SECONDS."""
-    spread = RAMP_SECONDS / len(replies)
-    through = await asyncio.gather(
-        *(mateway_stream(platform, r, delay=i * spread) for i, r in enumerate(replies)),
-        return_exceptions=True,
+Turn = Callable[[int, int, Stream], Awaitable[Stream]]  # (client, its nth reply, into)
+
+
+@dataclass
+class Load:
+    """One closed-loop run: its streams as they go, and what was counted in the hold."""
+
+    hold_from_ns: int
+    hold_to_ns: int
+    streams: list[Stream] = field(default_factory=list)
+    open: int = 0
+    open_samples: list[int] = field(default_factory=list)
+    cut: int = 0  # streams still open when the run ended, closed by their client
+    ran_out: int = 0  # clients that used all their prepared replies before the end
+
+    def started_per_second(self) -> float:
+        """Replies started in the hold, per second."""
+        started = sum(self.hold_from_ns <= s.began_ns < self.hold_to_ns for s in self.streams)
+        return started / HOLD_SECONDS
+
+    def ended_in_hold(self) -> list[Stream]:
+        """Streams that ended in the hold."""
+        return [s for s in self.streams if self.hold_from_ns <= s.ended_ns < self.hold_to_ns]
+
+    def errors(self) -> dict[str, int]:
+        """Streams ended by an error, by code."""
+        return dict(Counter(s.error for s in self.streams if s.error))
+
+
+async def client(load: Load, index: int, turn: Turn) -> None:
+    """One virtual user: from its offset, replies back to back until cancelled."""
+    await asyncio.sleep(index * REPLY_SECONDS / STREAMS)
+    for nth in range(REPLIES_PER_CLIENT):
+        seen = Stream()
+        load.streams.append(seen)
+        load.open += 1
+        try:
+            await turn(index, nth, seen)
+            seen.ended_ns = time.monotonic_ns()
+        except Exception as error:  # a failed reply is counted; the user goes on
+            seen.error = type(error).__name__
+            seen.ended_ns = time.monotonic_ns()
+        finally:
+            load.open -= 1
+        if seen.error:  # no faster than the schedule: failures must not hammer the platform
+            await asyncio.sleep(REPLY_SECONDS - (time.monotonic_ns() - seen.began_ns) / 1e9)
+    load.ran_out += 1
+
+
+async def closed_loop(turn: Turn) -> Load:
+    """STREAMS clients for WARMUP + HOLD seconds; open streams counted in the hold."""
+    hold_from = time.monotonic_ns() + int(WARMUP_SECONDS * 1e9)
+    load = Load(hold_from, hold_from + int(HOLD_SECONDS * 1e9))
+    clients = [asyncio.create_task(client(load, i, turn)) for i in range(STREAMS)]
+    await asyncio.sleep(WARMUP_SECONDS)
+    for sample in range(round(HOLD_SECONDS / SAMPLE_SECONDS)):
+        load.open_samples.append(load.open)
+        # On a fixed grid, so slow wake-ups do not stretch the hold.
+        next_ns = load.hold_from_ns + int((sample + 1) * SAMPLE_SECONDS * 1e9)
+        await asyncio.sleep(max(0.0, (next_ns - time.monotonic_ns()) / 1e9))
+    load.cut = load.open
+    for task in clients:
+        task.cancel()
+    for outcome in await asyncio.gather(*clients, return_exceptions=True):
+        if isinstance(outcome, Exception):
+            raise outcome
+    return load
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def settled(platform: Platform, limit: float = 30.0) -> float:
+    """Wait until the router is nearly idle (it finishes the streams cut at the end of its
+    run, so that work does not load the machine under the baseline); seconds waited."""
+    started = time.monotonic()
+    used = cpu_seconds(platform.process.pid)
+    while time.monotonic() - started < limit:
+        await asyncio.sleep(0.5)
+        now = cpu_seconds(platform.process.pid)
+        if now - used < 0.05:  # under 10 % of a core
+            break
+        used = now
+    return time.monotonic() - started
+
+
+def print_ttft(direct: list[float], through: list[float]) -> None:
+    """The TTFT figures."""
+    print(f"\nTTFT provider direct: p50 {pct(direct, 50):.2f} ms, p99 {pct(direct, 99):.2f} ms")
+    print(f"TTFT through Mateway: p50 {pct(through, 50):.2f} ms, p99 {pct(through, 99):.2f} ms")
+    added = statistics.median(through) - statistics.median(direct)
+    print(f"TTFT added by Mateway: p50 {added:.2f} ms (goal <= 5 ms)")
+
+
+def print_run(name: str, load: Load) -> None:
+    """How a run held its load: open streams, starts, endings."""
+    opened = statistics.fmean(load.open_samples) if load.open_samples else 0.0
+    complete = sum(s.complete for s in load.streams)
+    ran_out = f", {load.ran_out} clients ran out of replies" if load.ran_out else ""
+    print(
+        f"{name}: {opened:.0f} streams open on average in the hold, "
+        f"{load.started_per_second():.1f} replies started per second; {len(load.streams)} "
+        f"started, {complete} complete, {load.cut} cut by the end of the run{ran_out}"
     )
-    # Small pools, as the providers' client: one pool of N connections costs O(N^2) a request.
-    transport = PooledTransport(len(replies), max_keepalive_connections=len(replies))
-    async with httpx.AsyncClient(timeout=60, transport=transport) as http:
-        direct = await asyncio.gather(
-            *(direct_stream(http, provider, delay=i * spread) for i in range(len(replies)))
+    # Why fewer than STREAMS / D replies a second start: replies that last longer than D.
+    ended = load.ended_in_hold()
+    lasted = [(s.ended_ns - s.began_ns) / 1e9 for s in ended]
+    first = [s.first_ms for s in ended if s.transits_ms]
+    print(
+        f"  replies that ended in the hold lasted p50 {pct(lasted, 50):.2f} s, p99 "
+        f"{pct(lasted, 99):.2f} s (D {REPLY_SECONDS:g} s); their first token came "
+        f"p50 {pct(first, 50):.0f} ms, p99 {pct(first, 99):.0f} ms after the request"
+    )
+
+
+def print_transits(ours: list[float], theirs: list[float]) -> None:
+    """Token transit percentiles of both runs, and what Mateway adds."""
+
+    def line(values: list[float]) -> str:
+        return (
+            f"p50 {pct(values, 50):.1f} ms, p99 {pct(values, 99):.1f} ms, "
+            f"p99.9 {pct(values, 99.9):.1f} ms ({len(values)} tokens)"
         )
-    ok = [s if isinstance(s, Stream) else Stream(error=type(s).__name__) for s in through]
-    return ok, list(direct)
+
+    print(f"token transit in the hold, through Mateway: {line(ours)}")
+    print(f"token transit in the hold, straight from the provider: {line(theirs)}")
+    print(
+        f"added delay between chunks: p99 {pct(ours, 99) - pct(theirs, 99):.1f} ms "
+        f"(goal <= 25 ms), p99.9 {pct(ours, 99.9) - pct(theirs, 99.9):.1f} ms"
+    )
+    if pct(theirs, 99) > 25:
+        print(
+            "the baseline alone is over the goal: this machine cannot drive "
+            f"{STREAMS} streams at {RATE:g} tokens/s here, with or without Mateway"
+        )
 
 
+@pytest.mark.timeout(900)  # 1,000 streams at 2 tokens/s: two runs of 60 s, 4,000 replies made
 async def test_bench_ai_stream(platform: Platform, chats: Chats, provider: str) -> None:
     async with httpx.AsyncClient(timeout=30) as http:
         await direct_stream(http, provider)  # warm-up: a kept-alive connection
@@ -289,53 +433,53 @@ async def test_bench_ai_stream(platform: Platform, chats: Chats, provider: str) 
     ready = await prepared(platform, chats, TTFT_ROUNDS + 1)
     await mateway_stream(platform, ready[0], first_only=True)  # warm-up: plans, pools
     through = [(await mateway_stream(platform, r, first_only=True)).first_ms for r in ready[1:]]
-    print(f"\nTTFT provider direct: p50 {pct(direct, 50):.2f} ms, p99 {pct(direct, 99):.2f} ms")
-    print(f"TTFT through Mateway: p50 {pct(through, 50):.2f} ms, p99 {pct(through, 99):.2f} ms")
-    added = statistics.median(through) - statistics.median(direct)
-    print(f"TTFT added by Mateway: p50 {added:.2f} ms (goal <= 5 ms)")
+    print_ttft(direct, through)
 
     setup = time.perf_counter()
-    ready = await prepared(platform, chats, STREAMS)
-    print(f"{STREAMS} replies prepared in {time.perf_counter() - setup:.1f} s (not timed)")
+    ready = await prepared(platform, chats, STREAMS * REPLIES_PER_CLIENT)
+    print(
+        f"{len(ready)} replies prepared in {time.perf_counter() - setup:.1f} s (not timed); "
+        f"{STREAMS} clients, each running replies of {TOKENS} tokens at {RATE:g}/s "
+        f"({REPLY_SECONDS:g} s) back to back; per run {WARMUP_SECONDS:g} s of warm-up, "
+        f"{HOLD_SECONDS:g} s held and measured"
+    )
+
+    async def through_mateway(index: int, nth: int, seen: Stream) -> Stream:
+        return await mateway_stream(platform, ready[index * REPLIES_PER_CLIENT + nth], seen)
+
     rss_before, _ = platform.memory_mb()
     started = time.perf_counter()
-    ramped_ns = time.monotonic_ns() + int(RAMP_SECONDS * 1e9)
     # This test process holds the whole session's objects: its full collections would stall
     # the clients (both runs alike) and blur what is measured, so they skip those objects.
     freeze_startup_objects()
     try:
-        mateway, direct_streams = await concurrent(platform, provider, ready)
+        mateway = await closed_loop(through_mateway)
+        rss_after, rss_peak = platform.memory_mb()
+        quiet = await settled(platform)
+        # Small pools, as the providers' client: one pool of N connections costs O(N^2) a
+        # request.
+        transport = PooledTransport(STREAMS, max_keepalive_connections=STREAMS)
+        async with httpx.AsyncClient(timeout=60, transport=transport) as http:
+
+            async def straight(index: int, nth: int, seen: Stream) -> Stream:
+                return await direct_stream(http, provider, seen)
+
+            baseline = await closed_loop(straight)
     finally:
         gc.unfreeze()
-    wall = time.perf_counter() - started
-    rss_after, rss_peak = platform.memory_mb()
-    ours, theirs = transits(mateway), transits(direct_streams)
-    complete = sum(s.complete for s in mateway)
     print(
-        f"{STREAMS} concurrent replies ({TOKENS} tokens at {RATE:g}/s each), both runs in "
-        f"{wall:.1f} s: {complete} complete through Mateway, "
-        f"{sum(s.complete for s in direct_streams)} straight from the provider"
+        f"both runs in {time.perf_counter() - started:.1f} s "
+        f"(the router was busy {quiet:.1f} s after its run)"
+    )
+    print_run("through Mateway", mateway)
+    print_run("straight from the provider", baseline)
+    print_transits(transits(mateway.streams, mateway), transits(baseline.streams, baseline))
+    print(
+        f"router process RSS {rss_before:.0f} MB before, {rss_after:.0f} MB after, "
+        f"peak {rss_peak:.0f} MB"
     )
     print(
-        f"token transit through Mateway: p50 {pct(ours, 50):.1f} ms, p99 {pct(ours, 99):.1f} ms;"
-        f" straight from the provider: p50 {pct(theirs, 50):.1f} ms, "
-        f"p99 {pct(theirs, 99):.1f} ms"
+        f"streams ended by an error, by code: through Mateway {mateway.errors() or 'none'}; "
+        f"straight from the provider {baseline.errors() or 'none'}"
     )
-    print(
-        "added delay between chunks, p99: "
-        f"{pct(ours, 99) - pct(theirs, 99):.1f} ms (goal <= 25 ms); router process RSS "
-        f"{rss_before:.0f} MB before, {rss_after:.0f} MB after, peak {rss_peak:.0f} MB"
-    )
-    if pct(theirs, 99) > 25:
-        print(
-            "the baseline alone is over the goal: this machine cannot drive "
-            f"{STREAMS} streams at {RATE:g} tokens/s here, with or without Mateway"
-        )
-    steady = transits(mateway, after_ns=ramped_ns)
-    print(
-        f"after the {RAMP_SECONDS:.0f} s of starts, through Mateway: "
-        f"p50 {pct(steady, 50):.1f} ms, p99 {pct(steady, 99):.1f} ms ({len(steady)} tokens)"
-    )
-    errors = Counter(s.error for s in mateway if s.error)
-    print(f"streams ended by an error, by code: {dict(errors) or 'none'}")
-    assert complete > 0  # the figures above describe streams that ran
+    assert any(s.complete for s in mateway.streams)  # the figures describe streams that ran
