@@ -14,7 +14,7 @@ from router.http.runtime import build_router
 from router.http.subgraph_clients import AsgiTransport, HttpTransport
 from router.supergraph_config import SubgraphEntry, SupergraphConfig, load_asgi_app
 from router.transports import SubgraphTransport
-from shared.gc_tuning import freeze_startup_objects
+from shared.gc_tuning import tune_collector
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -26,7 +26,7 @@ def run_serve(args: argparse.Namespace) -> int:
     except (OSError, ValueError, CompositionError) as error:
         print(f"router: {error}", file=sys.stderr)
         return 1
-    freeze_startup_objects()
+    tune_collector()
     graphiql = " (GraphiQL in a browser)" if app.config.graphiql_enabled else ""
     print(f"router: serving http://{args.host}:{args.port}/graphql{graphiql}", file=sys.stderr)
     uvicorn.run(

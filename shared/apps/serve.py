@@ -16,7 +16,7 @@ from pathlib import Path
 import uvicorn
 
 from shared.apps.manifest import load_manifest
-from shared.gc_tuning import freeze_startup_objects
+from shared.gc_tuning import tune_collector
 from shared.logging import configure_logging
 from shared.settings import ServiceSettings
 from shared.tracing import configure_tracing
@@ -51,7 +51,7 @@ def serve_app(
     configure_logging(settings.service_name, settings.log_level, settings.log_dir)
     configure_tracing(settings.service_name, settings.otlp_endpoint)
     app = importlib.import_module(f"{package}.app").app
-    freeze_startup_objects()
+    tune_collector()
     uvicorn.run(
         app,
         host=args.host,

@@ -24,7 +24,7 @@ import uvloop
 
 from shared.crypto import ChatKeyManager, LocalKeyring
 from shared.directus.client import DirectusClient
-from shared.gc_tuning import freeze_startup_objects
+from shared.gc_tuning import tune_collector
 from subgraphs.core.chats.keys import ChatSettings, use_chat_keys, use_chat_rows, use_chat_settings
 from subgraphs.core.chats.rows import ChatRowCache
 from subgraphs.core.service import CoreService, use_service
@@ -89,7 +89,7 @@ async def serve(config: dict[str, Any]) -> None:
                         access_log=False,
                     )
                 )
-                freeze_startup_objects()  # as `python -m router serve`
+                tune_collector()  # as `python -m router serve`
                 await server.serve()
     await service.aclose()
 
