@@ -103,7 +103,9 @@ class Stream:
     last_index: int = -1
     error: str | None = None
     began_ns: int = field(default_factory=time.monotonic_ns)  # when its client started it
-    ended_ns: int = 0  # when it ended (0: cut by the end of the run)
+    requested_ns: int = 0  # when the request or subscribe was sent (after connecting)
+    done_ns: int = 0  # when its last message arrived (before closing)
+    ended_ns: int = 0  # when it ended, closed (0: cut by the end of the run)
 
     def take(self, text: str, started_ns: int) -> None:
         """Record the stamped tokens of one received text."""
@@ -199,7 +201,7 @@ async def direct_stream(
     """Stream a completion straight from the provider, into `seen` (kept if cancelled)."""
     seen = Stream() if seen is None else seen
     body = {"model": "m", "stream": True, "messages": [{"role": "user", "content": "hi"}]}
-    started = time.monotonic_ns()
+    started = seen.requested_ns = time.monotonic_ns()
     async with http.stream("POST", f"{url}/chat/completions", json=body) as response:
         async for line in response.aiter_lines():
             if line.startswith("data: {"):
@@ -208,6 +210,7 @@ async def direct_stream(
                     seen.take(delta[0]["delta"]["content"], started)
                     if first_only:
                         break
+        seen.done_ns = time.monotonic_ns()
     return seen
 
 
@@ -224,7 +227,7 @@ async def mateway_stream(
         assert json.loads(await ws.recv())["type"] == "connection_ack"
         variables = {"input": {"chatId": chat_id, "messageId": message_id}}
         payload = {"query": AI_CHAT, "variables": variables}
-        started = time.monotonic_ns()
+        started = seen.requested_ns = time.monotonic_ns()
         await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
         async for raw in ws:
             message = json.loads(raw)
@@ -241,6 +244,7 @@ async def mateway_stream(
                 seen.take(event["text"], started)
                 if first_only:
                     break  # closing the socket cancels the reply
+        seen.done_ns = time.monotonic_ns()
     return seen
 
 
@@ -390,13 +394,18 @@ def print_run(name: str, load: Load) -> None:
         f"started, {complete} complete, {load.cut} cut by the end of the run{ran_out}"
     )
     # Why fewer than STREAMS / D replies a second start: replies that last longer than D.
-    ended = load.ended_in_hold()
+    ended = [s for s in load.ended_in_hold() if s.transits_ms]
+    phases = {
+        "connecting": [(s.requested_ns - s.began_ns) / 1e6 for s in ended],
+        "first token": [s.first_ms for s in ended],
+        "last token to the end": [(s.done_ns - s.arrivals_ns[-1]) / 1e6 for s in ended],
+        "closing": [(s.ended_ns - s.done_ns) / 1e6 for s in ended],
+    }
     lasted = [(s.ended_ns - s.began_ns) / 1e9 for s in ended]
-    first = [s.first_ms for s in ended if s.transits_ms]
     print(
         f"  replies that ended in the hold lasted p50 {pct(lasted, 50):.2f} s, p99 "
-        f"{pct(lasted, 99):.2f} s (D {REPLY_SECONDS:g} s); their first token came "
-        f"p50 {pct(first, 50):.0f} ms, p99 {pct(first, 99):.0f} ms after the request"
+        f"{pct(lasted, 99):.2f} s (D {REPLY_SECONDS:g} s); p50/p99 in ms: "
+        + ", ".join(f"{k} {pct(v, 50):.0f}/{pct(v, 99):.0f}" for k, v in phases.items())
     )
 
 
@@ -448,12 +457,14 @@ async def test_bench_ai_stream(platform: Platform, chats: Chats, provider: str) 
         return await mateway_stream(platform, ready[index * REPLIES_PER_CLIENT + nth], seen)
 
     rss_before, _ = platform.memory_mb()
+    cpu_before = cpu_seconds(platform.process.pid)
     started = time.perf_counter()
     # This test process holds the whole session's objects: its full collections would stall
     # the clients (both runs alike) and blur what is measured, so they skip those objects.
     freeze_startup_objects()
     try:
         mateway = await closed_loop(through_mateway)
+        cores = (cpu_seconds(platform.process.pid) - cpu_before) / (time.perf_counter() - started)
         rss_after, rss_peak = platform.memory_mb()
         quiet = await settled(platform)
         # Small pools, as the providers' client: one pool of N connections costs O(N^2) a
@@ -475,8 +486,8 @@ async def test_bench_ai_stream(platform: Platform, chats: Chats, provider: str) 
     print_run("straight from the provider", baseline)
     print_transits(transits(mateway.streams, mateway), transits(baseline.streams, baseline))
     print(
-        f"router process RSS {rss_before:.0f} MB before, {rss_after:.0f} MB after, "
-        f"peak {rss_peak:.0f} MB"
+        f"router process: {cores:.2f} cores of CPU during its run; RSS {rss_before:.0f} MB "
+        f"before, {rss_after:.0f} MB after, peak {rss_peak:.0f} MB"
     )
     print(
         f"streams ended by an error, by code: through Mateway {mateway.errors() or 'none'}; "
