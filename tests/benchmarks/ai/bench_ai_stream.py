@@ -14,8 +14,9 @@ Figures printed (no timing asserts; they depend on the machine):
 - N concurrent replies, held in a steady state: each token's transit, its arrival here minus
   its stamp, p50/p99/p99.9 through Mateway and, as the baseline in the same run, with the same
   schedule straight from the provider to this process; the p99 difference is the delay Mateway
-  adds between chunks (goal <= 25 ms). Also the streams open on average, the replies started
-  per second, and the router process's RSS.
+  adds between chunks (goal <= 25 ms). Also, for both runs, the streams open on average, the
+  replies started per second, where a reply's time went (connecting, first token, last token
+  to the end, closing), streams ended by an error by code; the router process's CPU and RSS.
 
 Why a steady state: the issue asks for "1,000 concurrent streaming replies", i.e. N replies
 streaming at any moment, as a deployment with N users mid-reply sees them. There replies start
@@ -30,9 +31,9 @@ arrived in it count. Streams still open at the end are closed by their client, w
 an error; streams ended by an error are counted by code.
 
 N is 200 at 20 tokens/s; MATEWAY_BENCH_AI_STREAMS=1000 gives the issue's count and
-MATEWAY_BENCH_AI_RATE another rate (at 1,000 and 2 tokens/s: D 20 s, hold 40 s, about five
-minutes in all). When the baseline's own p99 is over the goal, this machine cannot drive that
-many streams at that rate even without Mateway, and says so.
+MATEWAY_BENCH_AI_RATE another rate (at 1,000 and 2 tokens/s: D 20 s, hold 40 s, 4,000
+replies prepared, about three minutes in all). When the baseline's own p99 is over the goal,
+this machine cannot drive that many streams at that rate even without Mateway, and says so.
 """
 
 from __future__ import annotations
@@ -101,7 +102,8 @@ class Stream:
     transits_ms: list[float] = field(default_factory=list)  # per token: arrival - stamp
     arrivals_ns: list[int] = field(default_factory=list)  # per token: monotonic arrival
     last_index: int = -1
-    error: str | None = None
+    error: str | None = None  # its code
+    error_message: str = ""
     began_ns: int = field(default_factory=time.monotonic_ns)  # when its client started it
     requested_ns: int = 0  # when the request or subscribe was sent (after connecting)
     done_ns: int = 0  # when its last message arrived (before closing)
@@ -236,6 +238,7 @@ async def mateway_stream(
                 errors = message["payload"].get("errors")
             if errors:
                 seen.error = str(errors[0].get("extensions", {}).get("code"))
+                seen.error_message = str(errors[0].get("message"))
                 break
             if message["type"] != "next":
                 break  # complete
@@ -275,17 +278,6 @@ async def prepared(platform: Platform, chats: Chats, count: int) -> list[Reply]:
     return [made[i // REPLIES_PER_CHAT] for i in range(count)]
 
 
-def transits(streams: list[Stream], load: Load) -> list[float]:
-    """Every token's transit after the first of its stream (the first is the TTFT's), of
-    tokens that arrived in the hold."""
-    return [
-        t
-        for s in streams
-        for t, at in zip(s.transits_ms[1:], s.arrivals_ns[1:], strict=True)
-        if load.hold_from_ns <= at < load.hold_to_ns
-    ]
-
-
 Turn = Callable[[int, int, Stream], Awaitable[Stream]]  # (client, its nth reply, into)
 
 
@@ -299,7 +291,18 @@ class Load:
     open: int = 0
     open_samples: list[int] = field(default_factory=list)
     cut: int = 0  # streams still open when the run ended, closed by their client
+    machine_busy: float = 0.0  # share of the machine's CPU time in use during the run
     ran_out: int = 0  # clients that used all their prepared replies before the end
+
+    def transits(self) -> list[float]:
+        """Every token's transit after the first of its stream (the first is the TTFT's), of
+        tokens that arrived in the hold."""
+        return [
+            t
+            for s in self.streams
+            for t, at in zip(s.transits_ms[1:], s.arrivals_ns[1:], strict=True)
+            if self.hold_from_ns <= at < self.hold_to_ns
+        ]
 
     def started_per_second(self) -> float:
         """Replies started in the hold, per second."""
@@ -310,9 +313,13 @@ class Load:
         """Streams that ended in the hold."""
         return [s for s in self.streams if self.hold_from_ns <= s.ended_ns < self.hold_to_ns]
 
-    def errors(self) -> dict[str, int]:
-        """Streams ended by an error, by code."""
-        return dict(Counter(s.error for s in self.streams if s.error))
+    def errors(self) -> str:
+        """Streams ended by an error, by code, and a message of each code."""
+        failed = [s for s in self.streams if s.error]
+        if not failed:
+            return "none"
+        messages = {s.error: s.error_message[:120] for s in failed}
+        return f"{dict(Counter(s.error for s in failed))} ({messages})"
 
 
 async def client(load: Load, index: int, turn: Turn) -> None:
@@ -326,7 +333,7 @@ async def client(load: Load, index: int, turn: Turn) -> None:
             await turn(index, nth, seen)
             seen.ended_ns = time.monotonic_ns()
         except Exception as error:  # a failed reply is counted; the user goes on
-            seen.error = type(error).__name__
+            seen.error, seen.error_message = type(error).__name__, str(error)
             seen.ended_ns = time.monotonic_ns()
         finally:
             load.open -= 1
@@ -339,6 +346,7 @@ async def closed_loop(turn: Turn) -> Load:
     """STREAMS clients for WARMUP + HOLD seconds; open streams counted in the hold."""
     hold_from = time.monotonic_ns() + int(WARMUP_SECONDS * 1e9)
     load = Load(hold_from, hold_from + int(HOLD_SECONDS * 1e9))
+    busy, total = machine_cpu()
     clients = [asyncio.create_task(client(load, i, turn)) for i in range(STREAMS)]
     await asyncio.sleep(WARMUP_SECONDS)
     for sample in range(round(HOLD_SECONDS / SAMPLE_SECONDS)):
@@ -352,7 +360,17 @@ async def closed_loop(turn: Turn) -> Load:
     for outcome in await asyncio.gather(*clients, return_exceptions=True):
         if isinstance(outcome, Exception):
             raise outcome
+    busy_after, total_after = machine_cpu()
+    load.machine_busy = (busy_after - busy) / max(1, total_after - total)
     return load
+
+
+def machine_cpu() -> tuple[int, int]:
+    """The machine's (busy, all) CPU time so far, in ticks (/proc/stat)."""
+    # user nice system idle iowait irq softirq steal (guest time is already in user)
+    ticks = [int(t) for t in Path("/proc/stat").read_text().split("\n")[0].split()[1:9]]
+    idle = ticks[3] + ticks[4]  # idle, iowait
+    return sum(ticks) - idle, sum(ticks)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -391,7 +409,8 @@ def print_run(name: str, load: Load) -> None:
     print(
         f"{name}: {opened:.0f} streams open on average in the hold, "
         f"{load.started_per_second():.1f} replies started per second; {len(load.streams)} "
-        f"started, {complete} complete, {load.cut} cut by the end of the run{ran_out}"
+        f"started, {complete} complete, {load.cut} cut by the end of the run{ran_out}; "
+        f"machine CPU {load.machine_busy:.0%} busy"
     )
     # Why fewer than STREAMS / D replies a second start: replies that last longer than D.
     ended = [s for s in load.ended_in_hold() if s.transits_ms]
@@ -484,13 +503,13 @@ async def test_bench_ai_stream(platform: Platform, chats: Chats, provider: str) 
     )
     print_run("through Mateway", mateway)
     print_run("straight from the provider", baseline)
-    print_transits(transits(mateway.streams, mateway), transits(baseline.streams, baseline))
+    print_transits(mateway.transits(), baseline.transits())
     print(
         f"router process: {cores:.2f} cores of CPU during its run; RSS {rss_before:.0f} MB "
         f"before, {rss_after:.0f} MB after, peak {rss_peak:.0f} MB"
     )
     print(
-        f"streams ended by an error, by code: through Mateway {mateway.errors() or 'none'}; "
-        f"straight from the provider {baseline.errors() or 'none'}"
+        f"streams ended by an error, by code: through Mateway {mateway.errors()}; "
+        f"straight from the provider {baseline.errors()}"
     )
     assert any(s.complete for s in mateway.streams)  # the figures describe streams that ran
