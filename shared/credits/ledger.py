@@ -89,7 +89,7 @@ class Ledger:
     async def write(self, entry: LedgerEntry) -> bool:
         """Creates the row; False when the request id is already there (a retried write)."""
         try:
-            await self.directus.create_item(COLLECTION, entry.row())
+            await self.directus.add_item(COLLECTION, entry.row())
         except DirectusApiError as error:
             if error.directus_code == "RECORD_NOT_UNIQUE":
                 return False

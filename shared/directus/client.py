@@ -27,6 +27,7 @@ from shared.directus.api_errors import (
     error_from_response,
     error_from_transport,
 )
+from shared.directus.batching import CreateBatcher
 from shared.health import HealthCheck
 
 logger = logging.getLogger("mateway.directus")
@@ -120,6 +121,7 @@ class DirectusClient:
             max_connections=max_connections, max_keepalive_connections=max_connections
         )
         self._slots = asyncio.Semaphore(max_connections)
+        self._batchers: dict[str, CreateBatcher] = {}
         self._http = httpx.AsyncClient(
             base_url=self.url,
             headers={"Authorization": f"Bearer {token}"},
@@ -267,11 +269,20 @@ class DirectusClient:
         return rows[0] if rows else None
 
     async def create_item(
-        self, collection: str, data: Mapping[str, Any], *, timeout_seconds: float | None = None
+        self,
+        collection: str,
+        data: Mapping[str, Any],
+        *,
+        fields: Sequence[str] | None = None,
+        timeout_seconds: float | None = None,
     ) -> Item:
-        """Create one row and return it as stored (with its id and defaults)."""
+        """Create one row and return it as stored (with its id and defaults, or `fields`)."""
         item: Item = await self.data(
-            "POST", collection_path(collection), json=dict(data), timeout_seconds=timeout_seconds
+            "POST",
+            collection_path(collection),
+            json=dict(data),
+            params=query_params(fields=fields),
+            timeout_seconds=timeout_seconds,
         )
         return item
 
@@ -280,14 +291,29 @@ class DirectusClient:
         collection: str,
         rows: Iterable[Mapping[str, Any]],
         *,
+        fields: Sequence[str] | None = None,
         timeout_seconds: float | None = None,
     ) -> list[Item]:
         """Create several rows in one call (all or none)."""
         payload = [dict(row) for row in rows]
         items = await self.data(
-            "POST", collection_path(collection), json=payload, timeout_seconds=timeout_seconds
+            "POST",
+            collection_path(collection),
+            json=payload,
+            params=query_params(fields=fields),
+            timeout_seconds=timeout_seconds,
         )
         return list(items or [])
+
+    async def add_item(self, collection: str, data: Mapping[str, Any]) -> None:
+        """Create one row, not read back; concurrent adds to a collection share calls.
+
+        See shared/directus/batching.py. Raises as `create_item` does for this row.
+        """
+        batcher = self._batchers.get(collection)
+        if batcher is None:
+            batcher = self._batchers[collection] = CreateBatcher(self, collection)
+        await batcher.create(data)
 
     async def update_item(
         self,
