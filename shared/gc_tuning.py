@@ -54,14 +54,9 @@ class SurvivorFreezer:
         self._reclaimed_size = gc.get_freeze_count()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._thresholds = gc.get_threshold()
 
     def install(self, reclaim_in_background: bool = True) -> None:
         """Freeze after each full collection from now on (and check for a reclaim each minute)."""
-        # A full pass then comes after every second-generation pass instead of every tenth:
-        # it walks only what survived since the last one, so more often means shorter.
-        self._thresholds = gc.get_threshold()
-        gc.set_threshold(self._thresholds[0], self._thresholds[1], 1)
         gc.callbacks.append(self._after_collection)
         if reclaim_in_background:
             self._thread = threading.Thread(
@@ -74,7 +69,6 @@ class SurvivorFreezer:
         self._stop.set()
         if self._after_collection in gc.callbacks:
             gc.callbacks.remove(self._after_collection)
-            gc.set_threshold(*self._thresholds)
         if self._thread is not None:
             self._thread.join(timeout=5)
 
