@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+
+from router.http.workers import worker_count
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,6 +26,13 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--router-config", default=None, help="router YAML config")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=4000)
+    serve.add_argument(
+        "--workers",
+        type=worker_count,
+        default=os.environ.get("MATEWAY_ROUTER_WORKERS", "1"),
+        help="router processes sharing the port (0: one per CPU core; default 1, or "
+        "MATEWAY_ROUTER_WORKERS)",
+    )
 
     plan = commands.add_parser("plan", help="print the query plan of an operation")
     plan.add_argument("--supergraph", required=True)

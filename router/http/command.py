@@ -12,6 +12,7 @@ from router.config import RouterConfig
 from router.http.app import RouterApp
 from router.http.runtime import build_router
 from router.http.subgraph_clients import AsgiTransport, HttpTransport
+from router.http.workers import serve_workers
 from router.supergraph_config import SubgraphEntry, SupergraphConfig, load_asgi_app
 from router.transports import SubgraphTransport
 from shared.gc_tuning import tune_collector
@@ -21,6 +22,8 @@ def run_serve(args: argparse.Namespace) -> int:
     """Builds the router from the arguments and runs it on uvicorn until stopped."""
     from router.composition.errors import CompositionError
 
+    if getattr(args, "workers", 1) > 1:
+        return serve_workers(args, args.workers)
     try:
         app = build_app(args)
     except (OSError, ValueError, CompositionError) as error:
@@ -29,10 +32,16 @@ def run_serve(args: argparse.Namespace) -> int:
     tune_collector()
     graphiql = " (GraphiQL in a browser)" if app.config.graphiql_enabled else ""
     print(f"router: serving http://{args.host}:{args.port}/graphql{graphiql}", file=sys.stderr)
-    uvicorn.run(
+    uvicorn_server(app, args.host, args.port).run()
+    return 0
+
+
+def uvicorn_server(app: RouterApp, host: str, port: int) -> uvicorn.Server:
+    """The router's uvicorn server (uvloop, httptools, WebSockets without compression)."""
+    config = uvicorn.Config(
         app,
-        host=args.host,
-        port=args.port,
+        host=host,
+        port=port,
         loop="uvloop",
         http="httptools",
         ws="websockets",
@@ -43,7 +52,7 @@ def run_serve(args: argparse.Namespace) -> int:
         log_level="warning",
         access_log=False,
     )
-    return 0
+    return uvicorn.Server(config)
 
 
 def build_app(args: argparse.Namespace) -> RouterApp:
