@@ -2,8 +2,10 @@
 
 The router with core, mates, ai and the calc app in-process, identity, @auth and @credits on
 (tests/subgraphs/ai/reply_support.py `reply_stack`), on the test session's Directus and Valkey,
-served the way `python -m router serve` serves it (uvloop, httptools, websockets). The AI
-benchmark's clients reach it over loopback sockets, so the router's CPU and RSS are its own.
+served the way `python -m router serve` serves it (uvloop, httptools, websockets), on a
+SO_REUSEPORT socket so that several of these processes share the port as `serve --workers`
+does. The AI benchmark's clients reach it over loopback sockets, so the router's CPU and RSS
+are its own. Each process touches `<ready_prefix><pid>` once it serves.
 
     python -m tests.benchmarks.ai.stack_process CONFIG_JSON
 
@@ -14,14 +16,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-import uvicorn
 import uvloop
 
+from router.http.command import uvicorn_server
+from router.http.workers import listening_socket
 from shared.crypto import ChatKeyManager, LocalKeyring
 from shared.directus.client import DirectusClient
 from shared.gc_tuning import tune_collector
@@ -34,7 +38,7 @@ from tests.subgraphs.ai.reply_support import reply_stack
 from tests.subgraphs.core.chats_support import SHARE_BASE, Chats
 
 
-def stack_config(chats: Chats, port: int, provider_url: str) -> dict[str, Any]:
+def stack_config(chats: Chats, port: int, provider_url: str, ready_prefix: str) -> dict[str, Any]:
     """What the process needs to rebuild the test session's stack (for the parent)."""
     settings = chats.service.settings
     core = {
@@ -49,6 +53,7 @@ def stack_config(chats: Chats, port: int, provider_url: str) -> dict[str, Any]:
         "valkey_port": chats.valkey.port,
         "redis_db": chats.redis_db,
         "provider_url": provider_url,
+        "ready_prefix": ready_prefix,
     }
 
 
@@ -76,21 +81,16 @@ async def serve(config: dict[str, Any]) -> None:
         )
         with tempfile.TemporaryDirectory() as folder:
             async with reply_stack(chats, Path(folder), config["provider_url"]) as stack:
-                server = uvicorn.Server(
-                    uvicorn.Config(
-                        stack.router,
-                        host="127.0.0.1",
-                        port=config["port"],
-                        http="httptools",
-                        ws="websockets",
-                        ws_per_message_deflate=False,  # as `python -m router serve`
-                        lifespan="off",
-                        log_level="warning",
-                        access_log=False,
-                    )
-                )
+                server = uvicorn_server(stack.router, "127.0.0.1", config["port"])
+                server.config.lifespan = "off"  # reply_stack started the router and stops it
+                # Several of these processes may serve one port, as `serve --workers` does.
+                sock = listening_socket("127.0.0.1", config["port"], shared=True)
                 tune_collector()  # as `python -m router serve`
-                await server.serve()
+                serving = asyncio.create_task(server.serve(sockets=[sock]))
+                while not server.started and not serving.done():  # noqa: ASYNC110 (no event)
+                    await asyncio.sleep(0.05)
+                await asyncio.to_thread(Path(f"{config['ready_prefix']}{os.getpid()}").touch)
+                await serving
     await service.aclose()
 
 
