@@ -97,8 +97,9 @@ async def _history(
             raise not_found("message")  # no such chat of the caller's, or no messages
         chat_row = {**rows[0]["chat"], "owner": chats.owner}
         generation = held.generation or await held.new_generation()
-        window = RecentWindow(chat_row, rows, complete=len(rows) < WINDOW)
+        window = RecentWindow(chat_row, rows, len(rows) < WINDOW, generation)
         await chats.recent.fill(chat_id, generation, chat_row, rows, window.complete)
+        _keep_row(chats, chat_id, window)
     history = window.history(message_id, limit)
     if history is None:  # older than the window: ask Directus for exactly that stretch
         stretch = await _newest(chats, chat_id, seq_of(message_id), limit)
@@ -119,7 +120,17 @@ async def _from_window(
         # and without taking its lock.
         raise not_found("message")
     history = window.history(message_id, limit)
-    return None if history is None else (await _opened(chats, chat_id, window.chat), history)
+    if history is None:
+        return None
+    _keep_row(chats, chat_id, window)
+    return await _opened(chats, chat_id, window.chat), history
+
+
+def _keep_row(chats: ChatService, chat_id: str, window: RecentWindow) -> None:
+    """The window's chat row into the row cache, under the window's generation: storing the
+    reply then opens the chat without reading Directus, unless the chat changed meanwhile."""
+    if window.generation is not None:
+        chats.rows.put(chat_id, chats.owner, str(window.chat["wrapped_key"]), window.generation)
 
 
 async def _opened(chats: ChatService, chat_id: str, row: Row) -> OpenChat:

@@ -39,7 +39,7 @@ local generation = redis.call('get', KEYS[3])
 if not generation then return nil end
 local meta = redis.call('hmget', KEYS[1], 'generation', 'chat', 'complete')
 if meta[1] ~= generation then return nil end
-return {meta[2], meta[3], redis.call('lrange', KEYS[2], 0, -1)}
+return {meta[2], meta[3], redis.call('lrange', KEYS[2], 0, -1), generation}
 """
 # KEYS as above; ARGV: generation, message, window, ttl. Appends only to a current window.
 _APPEND = """
@@ -73,6 +73,7 @@ class RecentWindow:
     chat: Row
     messages: list[Row]  # id, seq, role, body_ciphertext; newest first
     complete: bool  # True: these are all of the chat's messages
+    generation: bytes | None = None  # the chat's generation the window was read under
 
     def history(self, message_id: str, limit: int) -> list[Row] | None:
         """Messages from `message_id` back (at most `limit`); None if the window can't tell.
@@ -111,13 +112,13 @@ class RecentMessages:
         found: Any = await self._read(keys=self._keys(chat_id))
         if not found:
             return None
-        chat_json, complete, entries = found
+        chat_json, complete, entries, generation = found
         messages = [
             {"id": m[0], "seq": m[1], "role": m[2], "body_ciphertext": m[3]}
             for m in map(orjson.loads, entries)
         ]
         messages.sort(key=lambda row: (row["seq"], row["id"]), reverse=True)
-        return RecentWindow(orjson.loads(chat_json), messages, complete == b"1")
+        return RecentWindow(orjson.loads(chat_json), messages, complete == b"1", generation)
 
     async def append(self, chat_id: str, generation: bytes | None, row: Row) -> None:
         """Add a message just stored (caller holds the chat lock under `generation`)."""
