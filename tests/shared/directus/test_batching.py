@@ -117,7 +117,7 @@ class InFlightTransport(CountingTransport):
             self.in_flight -= 1
 
 
-async def test_at_most_four_calls_per_collection_are_in_flight(
+async def test_at_most_two_calls_per_collection_are_in_flight(
     platform_directus: DirectusServer,
 ) -> None:
     transport = InFlightTransport()
@@ -127,5 +127,5 @@ async def test_at_most_four_calls_per_collection_are_in_flight(
     ) as client:
         await asyncio.gather(*(client.add_item("apps", {"name": f"{tag}-{n}"}) for n in range(200)))
         assert len(await _names_stored(client, tag)) == 200
-    assert transport.most_in_flight == 4
+    assert transport.most_in_flight == 2
     assert sum(_posted_rows(transport)) == 200
