@@ -109,4 +109,4 @@ def worker_count(value: Any) -> int:
     count = int(value)
     if count < 0:
         raise argparse.ArgumentTypeError("workers must be 0 (one per core) or more")
-    return count or (os.cpu_count() or 1)
+    return count or len(os.sched_getaffinity(0))  # the CPUs this process may run on
