@@ -101,13 +101,22 @@ class Stack:
         """GET /health."""
         return httpx.get(self.health_url, timeout=15)
 
-    def wait_health(self, status: int, timeout: float = 90) -> httpx.Response:
-        """Poll /health until it answers `status`; the last response."""
+    def wait_health(
+        self, status: int, timeout: float = 90, naming: str | None = None
+    ) -> httpx.Response:
+        """Poll /health until it answers `status` (with `naming` in its body); the last response.
+
+        A dependency that goes down can take others with it a moment before its own check
+        fails (Valkey stopping makes the worker's ping fail first): `naming` waits for it.
+        """
         deadline = time.monotonic() + timeout
         while True:
             try:
                 response = self.health()
-                if response.status_code == status or time.monotonic() > deadline:
+                wanted = response.status_code == status
+                if wanted and naming is not None:
+                    wanted = naming in response.text
+                if wanted or time.monotonic() > deadline:
                     return response
             except httpx.HTTPError:
                 if time.monotonic() > deadline:

@@ -74,7 +74,7 @@ def test_first_start_prints_the_admin_invite_code_once(stack: dict[str, Any]) ->
 def _kill_and_restore(clone: Stack, service: str, expected_down: str) -> None:
     pids = clone.pids()
     os.kill(pids[service], signal.SIGTERM)
-    down = clone.wait_health(503, timeout=30)
+    down = clone.wait_health(503, timeout=30, naming=expected_down)
     assert down.status_code == 503, down.text
     assert expected_down in down.json()["message"]
     assert down.json()["dependencies"][expected_down]["status"] == "down"
