@@ -5,9 +5,9 @@ lookup, permissions): on this project's machines Directus writes about 176 rows/
 each, and 1,100 rows/s in calls of ten (tests/benchmarks/directus). A server storing many
 replies and ledger rows at once would spend its Directus on that overhead.
 
-`CreateBatcher` batches without waiting: a row is sent at once when one of two lanes is free, and rows
-that arrive while every lane is busy go out together in the next call. An idle server adds no
-delay; a busy one sends fewer, larger calls. Directus writes a call's rows in one transaction,
+`CreateBatcher` batches without waiting: a row is sent at once when one of two lanes is
+free, and rows that arrive while both are busy go out together in the next call. An idle
+server adds no delay; a busy one sends fewer, larger calls. Directus writes a call's rows in one transaction,
 all or none: when it refuses a batch for something a row holds (HTTP 400: a duplicate, an
 invalid value), each of its rows is sent again alone, so every caller gets its own answer.
 """
