@@ -7,9 +7,10 @@ replies and ledger rows at once would spend its Directus on that overhead.
 
 `CreateBatcher` batches without waiting: a row is sent at once when one of two lanes is
 free, and rows that arrive while both are busy go out together in the next call. An idle
-server adds no delay; a busy one sends fewer, larger calls. Directus writes a call's rows in one transaction,
-all or none: when it refuses a batch for something a row holds (HTTP 400: a duplicate, an
-invalid value), each of its rows is sent again alone, so every caller gets its own answer.
+server adds no delay; a busy one sends fewer, larger calls. Directus writes a call's rows
+in one transaction, all or none: when it refuses a batch for something a row holds (HTTP
+400: a duplicate, an invalid value), each of its rows is sent again alone, so every caller
+gets its own answer.
 """
 
 from __future__ import annotations
