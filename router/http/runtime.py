@@ -12,10 +12,12 @@ from router.http.metrics import RouterMetrics
 from router.http.subgraph_clients import AsgiTransport, HttpTransport
 from router.pipeline import Pipeline, Stage, install_plugins
 from router.planner.planner import QueryPlanner
-from router.subscriptions.sockets import AsgiConnector, NetworkConnector, SocketConnector
-from router.subscriptions.stream import SubscriptionEngine
+from router.subscriptions.direct import DirectSubscriber
+from router.subscriptions.sockets import AsgiConnector, NetworkConnector
+from router.subscriptions.stream import Connector, SubscriptionEngine
 from router.supergraph.model import Supergraph
 from router.transports import HttpxTransport, SubgraphTransport
+from shared.apps.factory import bundle_of
 
 
 def http_transports(supergraph: Supergraph, config: RouterConfig) -> dict[str, HttpTransport]:
@@ -31,13 +33,18 @@ def http_transports(supergraph: Supergraph, config: RouterConfig) -> dict[str, H
 
 def connectors_for(
     transports: Mapping[str, SubgraphTransport], config: RouterConfig
-) -> dict[str, SocketConnector]:
-    """Subscription sockets beside each transport: in-process for ASGI apps, else network."""
-    connectors: dict[str, SocketConnector] = {}
+) -> dict[str, Connector]:
+    """How to reach each subgraph's subscriptions: an in-process kit app's schema directly,
+    another in-process ASGI app over an in-process WebSocket, else the network."""
+    connectors: dict[str, Connector] = {}
     timeout = config.subscriptions.upstream_ack_timeout_seconds
     for name, transport in transports.items():
         if isinstance(transport, AsgiTransport | HttpxTransport) and transport.app is not None:
-            connectors[name] = AsgiConnector(transport.app, transport.url, timeout)
+            bundle = bundle_of(transport.app)
+            if bundle is not None:
+                connectors[name] = DirectSubscriber(bundle)
+            else:
+                connectors[name] = AsgiConnector(transport.app, transport.url, timeout)
         elif isinstance(transport, HttpxTransport | HttpTransport):
             connectors[name] = NetworkConnector(transport.url, timeout)
     return connectors
@@ -47,7 +54,7 @@ def build_router(
     supergraph_sdl: str,
     config: RouterConfig | None = None,
     transports: Mapping[str, SubgraphTransport] | None = None,
-    connectors: Mapping[str, SocketConnector] | None = None,
+    connectors: Mapping[str, Connector] | None = None,
 ) -> RouterApp:
     """The ASGI app serving ``supergraph_sdl``.
 

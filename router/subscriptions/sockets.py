@@ -1,7 +1,8 @@
 """WebSockets from the router to a subgraph: in-process ASGI, or a real socket.
 
-Both offer the same three calls (``send``, ``receive``, ``close``) so the
-graphql-transport-ws client in ``upstream`` runs unchanged on either.
+In-process apps built by the app kit skip this: their subscriptions run on the schema
+(``direct``). Both kinds here offer the same three calls (``send``, ``receive``,
+``close``) so the graphql-transport-ws client in ``upstream`` runs unchanged on either.
 """
 
 from __future__ import annotations

@@ -14,10 +14,14 @@ from collections.abc import AsyncGenerator, Mapping
 from router.pipeline import Pipeline, RequestContext, RequestError, Stage
 from router.planner.nodes import SubscriptionNode
 from router.subscriptions import upstream
+from router.subscriptions.direct import DirectSubscriber
 from router.subscriptions.sockets import SocketConnector
 from router.transports import SUBGRAPH_UNAVAILABLE, GraphQLResponse, SubgraphError
 
 _UNAVAILABLE_MESSAGE = "A service this request depends on is unavailable."
+# How the router reaches a subgraph's subscriptions: a WebSocket, or an in-process app's
+# schema directly (router/subscriptions/direct.py).
+Connector = SocketConnector | DirectSubscriber
 
 
 class SubscriptionEngine:
@@ -26,7 +30,7 @@ class SubscriptionEngine:
     def __init__(
         self,
         pipeline: Pipeline,
-        connectors: Mapping[str, SocketConnector],
+        connectors: Mapping[str, Connector],
         ack_timeout: float = 10.0,
     ) -> None:
         self.pipeline = pipeline
@@ -81,15 +85,24 @@ class SubscriptionEngine:
             raise RequestError(f"No subscription endpoint for '{primary.service_name}'", 500)
         variables = ctx.request.variables or {}
         forwarded = {name: variables[name] for name in primary.variable_usages if name in variables}
-        events = upstream.subscribe(
-            primary.service_name,
-            connector,
-            primary.operation,
-            forwarded,
-            primary.operation_name,
-            headers=ctx.subgraph_headers,
-            ack_timeout=self.ack_timeout,
-        )
+        if isinstance(connector, DirectSubscriber):
+            events = connector.subscribe(
+                primary.service_name,
+                primary.operation,
+                forwarded,
+                primary.operation_name,
+                ctx.subgraph_headers,
+            )
+        else:
+            events = upstream.subscribe(
+                primary.service_name,
+                connector,
+                primary.operation,
+                forwarded,
+                primary.operation_name,
+                headers=ctx.subgraph_headers,
+                ack_timeout=self.ack_timeout,
+            )
         executor = self.pipeline.executor
         transports = self.pipeline.transports
         try:

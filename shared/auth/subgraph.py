@@ -4,7 +4,9 @@
 WebSocket without a valid token signed by the router (401, GraphQL error UNAUTHENTICATED);
 ``/health`` and ``/metrics`` stay open. The verified ``Identity`` is put in the ASGI scope,
 and ``IdentityGraphQL`` hands it to resolvers as ``info.context["identity"]``. In-process
-(module:) and HTTP subgraphs go through the same middleware, so they behave the same.
+(module:) and HTTP subgraphs go through the same middleware, so they behave the same; the
+one exception, an in-process app's subscriptions, which the router runs on the schema
+directly (router/subscriptions/direct.py), verifies the same token with the same keys.
 """
 
 from __future__ import annotations

@@ -3,9 +3,10 @@
 Local OpenAI-compatible servers (their own processes) stream RATE tokens a second per reply,
 and the ai app's coalescing window is 0, so every provider chunk becomes one event (unless
 the path falls behind: tokens/event above 1 says so): provider SSE parsing -> model router ->
-pump -> Reply -> Strawberry subscription -> in-process WebSocket -> the router's upstream
-client, executor and plugins -> graphql-transport-ws -> a bare in-process client. CPU time is
-this process's (router, apps and client; not the provider servers), over the streaming only.
+pump -> Reply -> Strawberry subscription, run by the router on the app's schema directly
+(router/subscriptions/direct.py) -> the router's executor and plugins ->
+graphql-transport-ws -> a bare in-process client. CPU time is this process's (router, apps
+and client; not the provider servers), over the streaming only.
 
 Figures printed (no timing asserts; they depend on the machine):
 - provider stage alone: STREAMS concurrent streams read straight through
