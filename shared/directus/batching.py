@@ -64,41 +64,30 @@ class CreateBatcher:
             self._start_calls()
 
     async def _write(self, batch: list[_Pending]) -> None:
-        if len(batch) == 1:
-            row, done = batch[0]
-            await _settle(done, self.client.create_item(self.collection, row, fields=("id",)))
-            return
-        rows = [row for row, _ in batch]
         try:
+            rows = [row for row, _ in batch]
             await self.client.create_items(self.collection, rows, fields=("id",))
-        except DirectusApiError as error:
-            if error.status == 400:  # a row's fault: each alone, for its own answer
-                await asyncio.gather(*(self._write([pending]) for pending in batch))
-                return
-            _fail_all(batch, error)
-        except BaseException as error:
-            _fail_all(batch, error)
-            raise
-        else:
+        except asyncio.CancelledError:
             for _, done in batch:
-                if not done.done():
-                    done.set_result(None)
-
-
-async def _settle(done: asyncio.Future[None], call: Any) -> None:
-    try:
-        await call
-    except BaseException as error:
-        if not done.done():
-            done.set_exception(error)
-        if not isinstance(error, Exception):
+                done.cancel()
             raise
-    else:
-        if not done.done():
-            done.set_result(None)
+        except DirectusApiError as error:
+            if error.status == 400 and len(batch) > 1:  # a row's fault: each alone
+                await asyncio.gather(*(self._write([pending]) for pending in batch))
+            else:
+                _answer(batch, error)
+        except Exception as error:
+            _answer(batch, error)
+        else:
+            _answer(batch, None)
 
 
-def _fail_all(batch: list[_Pending], error: BaseException) -> None:
+def _answer(batch: list[_Pending], error: Exception | None) -> None:
+    """Every waiting caller of the batch learns the outcome (None: stored)."""
     for _, done in batch:
-        if not done.done():
-            done.set_exception(error if isinstance(error, Exception) else asyncio.CancelledError())
+        if done.done():
+            continue  # its caller was cancelled
+        if error is None:
+            done.set_result(None)
+        else:
+            done.set_exception(error)

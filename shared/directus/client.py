@@ -269,20 +269,11 @@ class DirectusClient:
         return rows[0] if rows else None
 
     async def create_item(
-        self,
-        collection: str,
-        data: Mapping[str, Any],
-        *,
-        fields: Sequence[str] | None = None,
-        timeout_seconds: float | None = None,
+        self, collection: str, data: Mapping[str, Any], *, timeout_seconds: float | None = None
     ) -> Item:
-        """Create one row and return it as stored (with its id and defaults, or `fields`)."""
+        """Create one row and return it as stored (with its id and defaults)."""
         item: Item = await self.data(
-            "POST",
-            collection_path(collection),
-            json=dict(data),
-            params=query_params(fields=fields),
-            timeout_seconds=timeout_seconds,
+            "POST", collection_path(collection), json=dict(data), timeout_seconds=timeout_seconds
         )
         return item
 
@@ -294,7 +285,7 @@ class DirectusClient:
         fields: Sequence[str] | None = None,
         timeout_seconds: float | None = None,
     ) -> list[Item]:
-        """Create several rows in one call (all or none)."""
+        """Create several rows in one call (all or none); `fields` picks what comes back."""
         payload = [dict(row) for row in rows]
         items = await self.data(
             "POST",

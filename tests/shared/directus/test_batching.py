@@ -35,7 +35,7 @@ def _posted_rows(transport: CountingTransport) -> list[int]:
     for request in transport.requests:
         if request.method == "POST":
             body = orjson.loads(request.content)
-            sizes.append(len(body) if isinstance(body, list) else 1)
+            sizes.append(len(body))
     return sizes
 
 
