@@ -21,10 +21,14 @@ from router.http.app import RouterApp
 from router.http.runtime import build_router
 from router.pipeline import Pipeline, RequestContext, Stage
 from router.subscriptions.sockets import AsgiConnector
-from shared.apps.directives import Credits, public, signed_in
+from shared.apps.directives import Credits as CreditsDirective
+from shared.apps.directives import public, signed_in
+from shared.credits import BalanceStore, Credits, Ledger
 from shared.credits.report import CreditsReport, report_usage, request_id
+from shared.directus.client import DirectusClient
 from shared.errors import MatewaySchema
 from shared.identity import CallerKind, Identity, Role
+from shared.redis import create_redis
 from tests.router.plugins.auth_identity import HEADER, parse_identity
 from tests.router.plugins.auth_support import Call, recording_transports
 
@@ -65,14 +69,14 @@ class Query:
     def free(self) -> int:
         return 1
 
-    @strawberry.field(directives=[signed_in(), Credits(cost=5)])
+    @strawberry.field(directives=[signed_in(), CreditsDirective(cost=5)])
     def priced(self) -> int:
         return 5
 
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(directives=[signed_in(), Credits(cost=10)])
+    @strawberry.mutation(directives=[signed_in(), CreditsDirective(cost=10)])
     async def charge(
         self, info: strawberry.Info, used: int | None = None, fail: bool = False
     ) -> int:
@@ -89,7 +93,7 @@ class Mutation:
 
 @strawberry.type
 class Subscription:
-    @strawberry.subscription(directives=[signed_in(), Credits(cost=10)])
+    @strawberry.subscription(directives=[signed_in(), CreditsDirective(cost=10)])
     async def reply(
         self,
         info: strawberry.Info,
@@ -179,3 +183,18 @@ async def credits_router(plugin: dict[str, Any]) -> AsyncIterator[CreditsRouter]
             yield CreditsRouter(app, client, calls)
     finally:
         await app.aclose()
+
+
+@asynccontextmanager
+async def ledger_credits(
+    redis_url: str, directus: DirectusClient, flush: bool = True
+) -> AsyncIterator[Credits]:
+    """Credits on `redis_url` and the platform ledger; the database emptied first unless a
+    Celery worker uses it as its broker (`flush=False`)."""
+    redis = create_redis(redis_url)
+    if flush:
+        await redis.flushdb()
+    try:
+        yield Credits(BalanceStore(redis), Ledger(directus))
+    finally:
+        await redis.aclose()

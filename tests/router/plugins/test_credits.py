@@ -9,11 +9,15 @@ from typing import Any
 
 import pytest
 
-from shared.credits import BalanceStore, Credits, Ledger
+from shared.credits import Credits
 from shared.directus.client import DirectusClient
 from shared.directus.runtime import DirectusServer
-from shared.redis import create_redis
-from tests.router.plugins.credits_support import PROBE, CreditsRouter, credits_router
+from tests.router.plugins.credits_support import (
+    PROBE,
+    CreditsRouter,
+    credits_router,
+    ledger_credits,
+)
 from tests.shared.conftest import ValkeyServer
 from tests.support.directus import (  # noqa: F401 (fixtures)
     directus_template,
@@ -33,10 +37,8 @@ async def directus(platform_directus: DirectusServer) -> AsyncIterator[DirectusC
 
 @pytest.fixture
 async def credits(edge_valkey: ValkeyServer, directus: DirectusClient) -> AsyncIterator[Credits]:
-    redis = create_redis(edge_valkey.url(DB))
-    await redis.flushdb()
-    yield Credits(BalanceStore(redis), Ledger(directus))
-    await redis.aclose()
+    async with ledger_credits(edge_valkey.url(DB), directus) as made:
+        yield made
 
 
 @pytest.fixture

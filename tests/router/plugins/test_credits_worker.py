@@ -10,11 +10,10 @@ from typing import Any
 
 import pytest
 
-from shared.credits import BalanceStore, Credits, Ledger
+from shared.credits import Credits
 from shared.directus.client import DirectusClient
 from shared.directus.runtime import DirectusServer
-from shared.redis import create_redis
-from tests.router.plugins.credits_support import PROBE, credits_router
+from tests.router.plugins.credits_support import PROBE, credits_router, ledger_credits
 from tests.shared.conftest import CeleryWorker, ValkeyServer
 from tests.shared.credits.worker_support import platform_worker
 from tests.support.directus import (  # noqa: F401 (fixtures)
@@ -36,9 +35,9 @@ async def directus(platform_directus: DirectusServer) -> AsyncIterator[DirectusC
 
 @pytest.fixture
 async def credits(edge_valkey: ValkeyServer, directus: DirectusClient) -> AsyncIterator[Credits]:
-    redis = create_redis(edge_valkey.url(DB))
-    yield Credits(BalanceStore(redis), Ledger(directus))
-    await redis.aclose()
+    # No flush: the worker uses this database as its broker.
+    async with ledger_credits(edge_valkey.url(DB), directus, flush=False) as made:
+        yield made
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,10 @@ import asyncio
 import pytest
 
 from shared.errors import MatewayError
-from subgraphs.ai.history import chat_service, load_reply_context, store_reply
+from subgraphs.ai.history import ReplyContext, chat_service, load_reply_context, store_reply
 from subgraphs.core.chats.ids import new_id, seq_of
 from subgraphs.core.chats.recent import LIST_PREFIX, META_PREFIX, WINDOW, RecentWindow
+from subgraphs.core.chats.service import ChatService, OpenChat
 from subgraphs.core.chats.sharing import revoke_share
 from tests.subgraphs.core.chats_support import DELETE_CHAT, DELETE_MESSAGE, Chats
 
@@ -86,34 +87,37 @@ async def test_a_rekeyed_chat_invalidates_its_window_and_replies_still_decrypt(
     assert texts == ["Before the rekey", "After the rekey"]
 
 
+async def reply_started(chats: Chats) -> tuple[ChatService, ReplyContext]:
+    """A new chat with one message, and a reply's context read for it (from the window)."""
+    alice = await chats.new_user()
+    assert alice.user_id is not None
+    sent = await chats.send(alice, "Question")
+    service = chat_service(alice.user_id)
+    return service, await load_reply_context(service, sent["chatId"], sent["messageId"], LIMIT)
+
+
+async def stored_text(chats: Chats, chat: OpenChat, message_id: str) -> str:
+    """The stored message, decrypted with `chat`'s key."""
+    row = await chats.message_row(message_id)
+    return chat.cipher.decrypt_message(message_id, row["body_ciphertext"])
+
+
 async def test_storing_a_reply_opens_the_chat_from_the_window_not_directus(
     chats: Chats,
 ) -> None:
-    alice = await chats.new_user()
-    assert alice.user_id is not None
-    sent = await chats.send(alice, "Question")
-    chat_id = sent["chatId"]
-    service = chat_service(alice.user_id)
-    context = await load_reply_context(service, chat_id, sent["messageId"], LIMIT)
+    service, context = await reply_started(chats)
     # The row changed behind Mateway's back: read now, it would not unwrap.
-    await chats.directus.update_item("chats", chat_id, {"wrapped_key": "v1:not-a-key"})
+    await chats.directus.update_item("chats", context.chat.id, {"wrapped_key": "v1:not-a-key"})
     stored_id = await store_reply(service, context.chat, "The answer", "complete")
-    row = await chats.message_row(stored_id)
-    assert context.chat.cipher.decrypt_message(stored_id, row["body_ciphertext"]) == "The answer"
+    assert await stored_text(chats, context.chat, stored_id) == "The answer"
 
 
 async def test_a_reply_stored_after_a_rekey_uses_the_new_key(chats: Chats) -> None:
-    alice = await chats.new_user()
-    assert alice.user_id is not None
-    sent = await chats.send(alice, "Question")
-    chat_id = sent["chatId"]
-    service = chat_service(alice.user_id)
-    context = await load_reply_context(service, chat_id, sent["messageId"], LIMIT)
-    await revoke_share(service, chat_id)  # re-keys the chat while the reply streams
+    service, context = await reply_started(chats)
+    await revoke_share(service, context.chat.id)  # re-keys the chat while the reply streams
     stored_id = await store_reply(service, context.chat, "The answer", "complete")
-    reopened = await service.open(chat_id)
-    row = await chats.message_row(stored_id)
-    assert reopened.cipher.decrypt_message(stored_id, row["body_ciphertext"]) == "The answer"
+    reopened = await service.open(context.chat.id)
+    assert await stored_text(chats, reopened, stored_id) == "The answer"
 
 
 async def test_another_users_reply_context_is_not_found_even_when_a_window_exists(
