@@ -81,8 +81,6 @@ class SurvivorFreezer:
             return False
         gc.unfreeze()
         gc.collect()  # its survivors are frozen again by _after_collection
-        if self._after_collection not in gc.callbacks:
-            gc.freeze()
         self._reclaimed_size = gc.get_freeze_count()
         return True
 
