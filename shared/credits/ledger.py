@@ -57,14 +57,19 @@ class LedgerEntry:
 
 @dataclass(frozen=True, slots=True)
 class LedgerSnapshot:
-    """One read of a user's ledger: the sum, every request id, and recent rows' credits."""
+    """One read of a user's ledger: the sum, every request id, and recent rows' credits.
+
+    `recent` holds the rows written within the window the snapshot was asked for: those
+    whose commits Redis would still remember as applied (balance.DONE_TTL_MS).
+    """
 
     total: int
     request_ids: set[str]
     recent: dict[str, int]
 
 
-def _created(row: dict[str, Any]) -> datetime:
+def created_at(row: dict[str, Any]) -> datetime:
+    """When a ledger row was written (now when Directus did not say)."""
     value = row.get("date_created")
     if not value:
         return datetime.now(UTC)  # unknown: treat as recent (marking it is harmless)
@@ -106,7 +111,7 @@ class Ledger:
         )
         since = datetime.now(UTC) - timedelta(seconds=recent_seconds)
         recent = {
-            str(row["request_id"]): int(row["credits"]) for row in rows if _created(row) >= since
+            str(row["request_id"]): int(row["credits"]) for row in rows if created_at(row) >= since
         }
         total = sum(int(row["credits"]) for row in rows)
         return LedgerSnapshot(total, {str(row["request_id"]) for row in rows}, recent)

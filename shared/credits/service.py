@@ -5,9 +5,12 @@
 - release: frees a reservation (the request failed or was cancelled); nothing is written.
 - grant / purchase: the ledger row first, then the balance, once per request id.
 
-The ledger is the truth; Redis holds the hot copy. A settlement whose reservation is gone
-(expired, or Redis lost it) is written to the ledger first and applied to Redis only if the
-row is new, so a retry never charges twice.
+The ledger is the truth; Redis holds the hot copy. Redis applies a request id once: its
+commit leaves a `done` marker for DONE_TTL (a week), and a rebuild marks every ledger row of
+that window as counted. So for a row younger than that window the marker says whether the
+balance holds it, with or without a live reservation: a retry after a partial success (row
+written, commit lost) applies the row's amount once, also when the hold has expired. A row
+older than the window may have outlived its marker: it is not applied again (logged).
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ import asyncio
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
-from shared.credits.balance import BalanceStore, Keys, Quoted, Reserved
-from shared.credits.ledger import Ledger, LedgerEntry
+from shared.credits.balance import DONE_TTL_MS, BalanceStore, Keys, Quoted, Reserved
+from shared.credits.ledger import Ledger, LedgerEntry, created_at
 from shared.errors import ErrorCode, MatewayError
 
 _log = logging.getLogger("shared.credits")
@@ -26,6 +30,9 @@ _LOCK_MS = 30_000
 _LOCK_WAIT_SECONDS = 10.0
 _INSTALL_ROUNDS = 5
 _WRITE_ATTEMPTS = 3
+# Markers last DONE_TTL_MS; a row older than that less this margin (clocks of Directus and
+# of this process may differ) may have lost its marker, so it is not applied again.
+_MARKER_MARGIN = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +53,9 @@ class Credits:
         self.store = store
         self.ledger = ledger
         self.allow_over = allow_over
-        # Ledger rows this recent may still be committing when a rebuild reads them.
-        self.recent_seconds = max(store.ttl_ms / 1000, 60.0)
+        # A rebuild marks the rows whose commits a live Redis would still remember: a late
+        # commit of one (a worker's retry, a hold long expired) then does not count it again.
+        self.marked_seconds = DONE_TTL_MS / 1000
 
     async def reserve(self, user: str, request_id: str, cost: int) -> int:
         """Holds `cost`; the credits left available. Raises INSUFFICIENT_CREDITS."""
@@ -71,9 +79,9 @@ class Credits:
     async def settle(self, user: str, request_id: str, usage: Usage) -> int:
         """Charges the usage once (capped per the store's policy); the credits charged.
 
-        Priced in Redis (the hold grows to the charge), written to the ledger, then applied:
-        the ledger row exists before the balance moves, so a rebuild never misses a charge
-        it would later apply again.
+        Priced in Redis (the hold grows to the charge), written to the ledger, then applied
+        once per request id: the ledger row exists before the balance moves, so a rebuild
+        never misses a charge it would later apply again.
         """
         status, charge = await self.store.quote(user, request_id, usage.credits, self.allow_over)
         if status is Quoted.ALREADY:
@@ -81,8 +89,18 @@ class Credits:
         if status is Quoted.NO_RESERVATION:
             charge = max(usage.credits, 0)  # nothing held: the ledger row decides
         new = await self._write(self._entry(user, request_id, -charge, usage))
-        if new or status is Quoted.QUOTED:
-            await self.store.commit(user, request_id, -charge)
+        if not new and status is Quoted.NO_RESERVATION:
+            # An earlier attempt wrote the row (priced, maybe capped, under its hold) and its
+            # commit may not have landed: the row's amount is what to apply.
+            charge, written = await self._written(request_id)
+            if written < datetime.now(UTC) - timedelta(milliseconds=DONE_TTL_MS) + _MARKER_MARGIN:
+                _log.error(
+                    "credits settlement too old to apply: %s (the ledger holds it)",
+                    request_id,
+                    extra={"request_id": request_id, "user": user},
+                )
+                return charge
+        await self.store.commit(user, request_id, -charge)
         return charge
 
     async def release(self, user: str, request_id: str) -> bool:
@@ -145,8 +163,8 @@ class Credits:
         existing = await self.store.balance(user)
         if existing is not None:
             return existing
-        snapshot = await self.ledger.snapshot(user, self.recent_seconds)
-        # Rows just written may be about to commit: they are in this sum, so not again.
+        snapshot = await self.ledger.snapshot(user, self.marked_seconds)
+        # Rows of the marker window may still commit (late): they are in this sum, so not again.
         await self.store.mark_counted(user, snapshot.recent)
         total, in_ledger = snapshot.total, snapshot.request_ids
         known: dict[str, bool] = {}
@@ -169,6 +187,13 @@ class Credits:
             status=usage.status,
             parent_request_id=usage.parent_request_id,
         )
+
+    async def _written(self, request_id: str) -> tuple[int, datetime]:
+        """The charge an earlier attempt wrote for the request, and when."""
+        row = await self.ledger.find(request_id)
+        if row is None:  # refused as a duplicate yet unreadable: try again later
+            raise MatewayError(ErrorCode.UNAVAILABLE, "The settled charge could not be read.")
+        return -int(row["credits"]), created_at(row)
 
     async def _write(self, entry: LedgerEntry) -> bool:
         """Writes the row, retrying a few times; True when it is new."""

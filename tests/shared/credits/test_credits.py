@@ -7,11 +7,16 @@ import uuid
 from collections.abc import Awaitable, Callable
 
 import pytest
+from redis.exceptions import RedisError
 
 from shared.credits import Credits, LedgerEntry, Quoted, Usage
 from shared.errors import ErrorCode, MatewayError
+from tests.shared.conftest import ValkeyServer
+from tests.shared.credits.worker_support import age_ledger_row, commit_cut, hold_expired
 
 NewUser = Callable[[], Awaitable[str]]
+DB = 5  # the credits fixture's database
+HOLD_SECONDS = 1.0  # a short hold, so a test can wait for it to expire
 
 
 def rid() -> str:
@@ -213,3 +218,79 @@ async def test_a_retried_ledger_write_is_a_no_op(credits: Credits, new_user: New
     assert await credits.ledger.write(entry) is True
     assert await credits.ledger.write(entry) is False  # RECORD_NOT_UNIQUE
     assert (await credits.ledger.snapshot(user, 60)).total == -3
+
+
+async def settled_in_ledger_only(
+    credits: Credits, valkey: ValkeyServer, user: str, request: str, cost: int, usage: Usage
+) -> int:
+    """Reserves with a short hold and settles with the commit cut; the ledger's charge."""
+    async with commit_cut(valkey.url(), DB, credits.ledger, HOLD_SECONDS) as (cut, proxy):
+        await cut.reserve(user, request, cost)
+        with pytest.raises(RedisError):
+            await cut.settle(user, request, usage)
+    assert proxy.dropped >= 1
+    row = await credits.ledger.find(request)
+    assert row is not None
+    return -int(row["credits"])
+
+
+async def ledger_total(credits: Credits, user: str) -> int:
+    return (await credits.ledger.snapshot(user, 60)).total
+
+
+async def test_a_retry_after_a_partial_settlement_whose_hold_expired_charges_the_balance_once(
+    credits: Credits, new_user: NewUser, valkey: ValkeyServer
+) -> None:
+    user = await funded(credits, new_user, 100)
+    request = rid()
+    assert await settled_in_ledger_only(credits, valkey, user, request, 10, Usage(7)) == 7
+    await hold_expired(credits.store.redis, user, request)
+    assert await credits.balance(user) == 100  # the ledger has the charge, Redis does not
+    assert await credits.settle(user, request, Usage(7)) == 7
+    assert await credits.balance(user) == 93 == await ledger_total(credits, user)
+    assert await credits.settle(user, request, Usage(7)) == 7  # a duplicate retry
+    assert await credits.balance(user) == 93 == await ledger_total(credits, user)
+    assert await credits.available(user) == 93
+
+
+async def test_a_late_retry_applies_the_charge_the_ledger_holds_not_the_reported_usage(
+    credits: Credits, new_user: NewUser, valkey: ValkeyServer
+) -> None:
+    user = await funded(credits, new_user, 30)
+    other, request = rid(), rid()
+    await credits.reserve(user, other, 15)  # another request's live reservation
+    # 40 reported, capped to 15 so the balance stays >= 0: the ledger row says -15.
+    assert await settled_in_ledger_only(credits, valkey, user, request, 10, Usage(40)) == 15
+    await hold_expired(credits.store.redis, user, request)
+    assert await credits.settle(user, request, Usage(40)) == 15
+    assert await credits.balance(user) == 15 == await ledger_total(credits, user)
+    assert await credits.settle(user, other, Usage(15)) == 15
+    assert await credits.balance(user) == 0 == await ledger_total(credits, user)
+
+
+async def test_a_rebuild_before_a_late_retry_counts_the_charge_once(
+    credits: Credits, new_user: NewUser, valkey: ValkeyServer
+) -> None:
+    user = await funded(credits, new_user, 100)
+    request = rid()
+    await settled_in_ledger_only(credits, valkey, user, request, 10, Usage(7))
+    await hold_expired(credits.store.redis, user, request)
+    # Written 20 minutes ago: past the hold's 15, within the worker's retries.
+    await age_ledger_row(credits.ledger, request, 20 * 60)
+    await credits.store.redis.flushdb()  # Redis lost the balance before the retry came
+    assert await credits.balance(user) == 93  # rebuilt: the ledger's sum has the charge
+    assert await credits.settle(user, request, Usage(7)) == 7
+    assert await credits.balance(user) == 93 == await ledger_total(credits, user)
+
+
+async def test_a_retry_older_than_the_settled_markers_is_not_applied(
+    credits: Credits, new_user: NewUser, valkey: ValkeyServer
+) -> None:
+    user = await funded(credits, new_user, 100)
+    request = rid()
+    await settled_in_ledger_only(credits, valkey, user, request, 10, Usage(7))
+    await hold_expired(credits.store.redis, user, request)
+    # Eight days on, Redis no longer knows whether it applied the row: it must not again.
+    await age_ledger_row(credits.ledger, request, 8 * 24 * 3600)
+    assert await credits.settle(user, request, Usage(7)) == 7
+    assert await credits.balance(user) == 100

@@ -6,7 +6,6 @@ The worker reaches Directus through a TcpProxy, so a test can take Directus away
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
@@ -17,13 +16,18 @@ from celery.result import AsyncResult
 from redis.exceptions import RedisError
 
 from shared.celery_app import create_celery_app
-from shared.credits import BalanceStore, Credits, Ledger, Usage, scripts
+from shared.credits import BalanceStore, Credits, Ledger, Usage
 from shared.credits.tasks import SETTLE_TASK, SettlementRefused, settle_kwargs
 from shared.directus.client import DirectusClient
 from shared.directus.runtime import DirectusServer
 from shared.redis import create_redis
 from tests.shared.conftest import CeleryWorker, ValkeyServer
-from tests.shared.credits.worker_support import TcpProxy, platform_worker
+from tests.shared.credits.worker_support import (
+    TcpProxy,
+    commit_cut,
+    hold_expired,
+    platform_worker,
+)
 
 DB = 9  # the worker's broker and its credits store
 NewUser = Callable[[], Awaitable[str]]
@@ -104,36 +108,34 @@ async def test_duplicate_deliveries_of_a_settlement_charge_once(
     assert await credits.available(user) == 93  # the hold is gone with the settlement
 
 
+@pytest.mark.parametrize("hold_seconds", [900.0, 1.0], ids=["hold-live", "hold-expired"])
 async def test_retry_after_the_ledger_row_was_written_but_not_committed_charges_once(
     worker: CeleryWorker,
     producer: Celery,
     credits: Credits,
     new_user: NewUser,
     valkey: ValkeyServer,
+    hold_seconds: float,
 ) -> None:
     user = await funded(credits, new_user, 100)
     request = f"test:{uuid.uuid4()}"
-    # A Redis path that cuts the connection carrying the commit (EVALSHA of its script).
-    proxy = TcpProxy(valkey.url())
-    await proxy.start()
-    proxy.drop_marker = hashlib.sha1(scripts.COMMIT.encode()).hexdigest().encode()
-    cut_redis = create_redis(proxy.url("redis", f"/{DB}"), retries=1)
-    try:
-        cut = Credits(BalanceStore(cut_redis), credits.ledger)
+    async with commit_cut(valkey.url(), DB, credits.ledger, hold_seconds) as (cut, proxy):
         await cut.reserve(user, request, 10)
         with pytest.raises(RedisError):
             await cut.settle(user, request, Usage(7, skill="chat"))
-    finally:
-        await cut_redis.aclose()
-        await proxy.stop()
     assert proxy.dropped >= 1
     (row,) = await rows_of(credits, request)
     assert row["credits"] == -7  # the ledger has it
     assert await credits.balance(user) == 100  # Redis does not
+    if hold_seconds < 900:
+        await hold_expired(credits.store.redis, user, request)  # the retry comes too late
     assert await outcome(send(producer, user, request, Usage(7, skill="chat"))) == 7
     assert len(await rows_of(credits, request)) == 1
     assert await credits.balance(user) == 93
     assert await credits.available(user) == 93
+    assert await outcome(send(producer, user, request, Usage(7, skill="chat"))) == 7
+    assert await credits.balance(user) == 93  # a duplicate retry changes nothing
+    assert (await credits.ledger.snapshot(user, 60)).total == 93
 
 
 async def test_a_settlement_retries_with_backoff_until_directus_answers(

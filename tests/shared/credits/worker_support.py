@@ -4,15 +4,24 @@
 real `mateway.credits.settle` task) on a Valkey database that is both its broker and its
 credits store. `TcpProxy` forwards to a real server; stopped, its port refuses connections;
 with `drop_marker` set, a connection sending those bytes is cut instead of forwarded.
+`commit_cut` gives Credits whose Redis connection is cut when it sends the commit script: a
+settlement through them writes its ledger row and never moves the balance (a partial success).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from redis.asyncio import Redis
+
+from shared.credits import BalanceStore, Credits, Ledger, scripts
+from shared.redis import create_redis
 from tests.shared.conftest import CeleryWorker
 from tests.support.ports import free_port
 
@@ -92,3 +101,39 @@ class TcpProxy:
             writer.close()
             with contextlib.suppress(ConnectionError, OSError):
                 await writer.wait_closed()
+
+
+@contextlib.asynccontextmanager
+async def commit_cut(
+    valkey_url: str, db: int, ledger: Ledger, hold_seconds: float = 900.0
+) -> AsyncIterator[tuple[Credits, TcpProxy]]:
+    """Credits on database `db` whose commits never reach Redis; holds last `hold_seconds`."""
+    proxy = TcpProxy(valkey_url)
+    await proxy.start()
+    # The commit goes out as EVALSHA of its script: the connection carrying it is cut.
+    proxy.drop_marker = hashlib.sha1(scripts.COMMIT.encode()).hexdigest().encode()
+    redis = create_redis(proxy.url("redis", f"/{db}"), retries=1)
+    try:
+        yield Credits(BalanceStore(redis, hold_seconds), ledger), proxy
+    finally:
+        await redis.aclose()
+        await proxy.stop()
+
+
+async def hold_expired(redis: Redis, user: str, request_id: str) -> None:
+    """Waits (at most 10 s) until the request's reservation expired by its TTL."""
+    key = f"credits:{{{user}}}:res:{request_id}"
+    for _ in range(200):
+        if not await redis.exists(key):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the hold {key} did not expire")
+
+
+async def age_ledger_row(ledger: Ledger, request_id: str, seconds: float) -> None:
+    """Moves the request's ledger row `seconds` into the past (as if written that long ago)."""
+    row = await ledger.find(request_id)
+    assert row is not None
+    created = datetime.fromisoformat(str(row["date_created"]).replace("Z", "+00:00"))
+    earlier = (created - timedelta(seconds=seconds)).isoformat()
+    await ledger.directus.update_item("usage", row["id"], {"date_created": earlier})
