@@ -57,6 +57,7 @@ class Behaviour:
     # Benchmarks: each text token ends in "@<time.monotonic_ns()>" when it is sent, so a
     # client on this machine can tell how long the token took to reach it.
     stamp: bool = False
+    linger_after_end: float = 0.0  # seconds the body stays open after its last event
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class RecordedRequest:
     path: str
     headers: dict[str, str]
     body: dict[str, Any]
+    client_port: int  # the same port for two requests: the client reused its connection
 
 
 class _CutStream(Exception):
@@ -143,7 +145,8 @@ class LlmServer:
 
     async def _admit(self, request: Request, api: str) -> Response | None:
         body = await request.json()
-        self.requests.append(RecordedRequest(request.url.path, dict(request.headers), body))
+        port = request.client.port if request.client else 0
+        self.requests.append(RecordedRequest(request.url.path, dict(request.headers), body, port))
         behaviour = self.behaviour
         if behaviour.first_byte_delay:
             await asyncio.sleep(behaviour.first_byte_delay)
@@ -240,6 +243,7 @@ class LlmServer:
         }
         yield _sse({**base, "choices": [], "usage": usage})
         yield b"data: [DONE]\n\n"
+        await asyncio.sleep(self.behaviour.linger_after_end)
 
     async def _moderations(self, request: Request) -> Response:
         """OpenAI moderations: flags inputs containing any of `behaviour.flag_words`."""
@@ -326,6 +330,7 @@ class LlmServer:
             "message_delta",
         )
         yield _sse({"type": "message_stop"}, "message_stop")
+        await asyncio.sleep(behaviour.linger_after_end)
 
 
 def main() -> None:

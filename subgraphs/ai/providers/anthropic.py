@@ -25,7 +25,7 @@ from subgraphs.ai.providers.base import (
     ToolCallStarted,
     Usage,
 )
-from subgraphs.ai.providers.sse import read_sse
+from subgraphs.ai.providers.sse import drain, read_sse
 from subgraphs.ai.providers.tool_args import parse_arguments
 from subgraphs.ai.providers.transport import (
     Timeouts,
@@ -234,10 +234,12 @@ class AnthropicProvider:
         self, response: httpx.Response, deadline: float
     ) -> AsyncIterator[StreamEvent]:
         assembler = _EventAssembler(self.name)
-        async for sse in read_sse(response, deadline):
+        events = read_sse(response, deadline)
+        async for sse in events:
             for event in assembler.feed(sse.event, parse_json_data(self.name, sse.data)):
                 yield event
             if assembler.done:
+                await drain(events)  # after Finished: its connection serves the next reply
                 return
         raise stream_error(
             self.name, httpx.RemoteProtocolError("the stream ended before message_stop")

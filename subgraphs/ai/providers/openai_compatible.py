@@ -25,7 +25,7 @@ from subgraphs.ai.providers.base import (
     ToolCallStarted,
     Usage,
 )
-from subgraphs.ai.providers.sse import read_sse
+from subgraphs.ai.providers.sse import drain, read_sse
 from subgraphs.ai.providers.tool_args import parse_arguments
 from subgraphs.ai.providers.transport import (
     Timeouts,
@@ -200,10 +200,12 @@ class OpenAICompatibleProvider:
         self, response: httpx.Response, deadline: float
     ) -> AsyncIterator[StreamEvent]:
         assembler = _ChunkAssembler(self.name)
-        async for sse in read_sse(response, deadline):
+        events = read_sse(response, deadline)
+        async for sse in events:
             if sse.data.strip() == "[DONE]":
                 for event in assembler.finish_events():
                     yield event
+                await drain(events)  # after Finished: its connection serves the next reply
                 return
             for event in assembler.feed(parse_json_data(self.name, sse.data)):
                 yield event

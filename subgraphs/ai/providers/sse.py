@@ -9,10 +9,14 @@ wrapper stacked as generators). The gap between chunks is the client's read time
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import httpx
+
+# How long a stream's end may take to come after its last event. It usually comes with it.
+DRAIN_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -82,3 +86,18 @@ def _field(line: bytes, event: str, data: list[str]) -> str:
     elif name == b"event":
         return value.decode("utf-8", "replace")
     return event
+
+
+async def drain(events: AsyncIterator[SseEvent], seconds: float = DRAIN_SECONDS) -> None:
+    """Read what is left of a stream after its last event (usually just the body's end).
+
+    A response read to its end leaves its connection in the pool for the next request; one
+    closed before its end costs the next reply a new connection (to a real provider, a TLS
+    handshake too). What still comes is dropped. Past `seconds`, or on a transport error, the
+    caller's closing of the response closes the connection, as before.
+    """
+    async with contextlib.aclosing(events):
+        with contextlib.suppress(TimeoutError, httpx.HTTPError):
+            async with asyncio.timeout(seconds):
+                async for _ in events:
+                    pass
