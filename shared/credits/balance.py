@@ -13,6 +13,8 @@ from shared.credits import scripts
 
 Arg = str | int | float
 DONE_TTL_MS = 7 * 24 * 3600 * 1000  # settled request ids are remembered a week
+# A priced hold outlives the worker's retries (about 17 minutes of backoff, tasks.py).
+SETTLING_TTL_SECONDS = 3600.0
 
 
 class Reserved(IntEnum):
@@ -83,9 +85,15 @@ def _now_ms() -> int:
 class BalanceStore:
     """Atomic credit operations on one Redis; every write is idempotent by request id."""
 
-    def __init__(self, redis: Redis, reservation_ttl_seconds: float = 900.0) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        reservation_ttl_seconds: float = 900.0,
+        settling_ttl_seconds: float = SETTLING_TTL_SECONDS,
+    ) -> None:
         self.redis = redis
         self.ttl_ms = int(reservation_ttl_seconds * 1000)
+        self.settling_ttl_ms = max(int(settling_ttl_seconds * 1000), self.ttl_ms)
         self._reserve = redis.register_script(scripts.RESERVE)
         self._quote = redis.register_script(scripts.QUOTE)
         self._release = redis.register_script(scripts.RELEASE)
@@ -103,10 +111,11 @@ class BalanceStore:
     async def quote(
         self, user: str, request_id: str, used: int, allow_over: bool = True
     ) -> tuple[Quoted, int]:
-        """Prices the request's usage per the policy and holds that much; nothing charged yet."""
+        """Prices the request's usage per the policy and holds that much until it commits."""
         k = Keys(user)
         keys = [k.balance, k.holds, k.expiry, k.reservation(request_id), k.done(request_id)]
-        args: list[Arg] = [request_id, used, "1" if allow_over else "0", _now_ms()]
+        over = "1" if allow_over else "0"
+        args: list[Arg] = [request_id, used, over, _now_ms(), self.settling_ttl_ms]
         status, charge = await self._quote(keys=keys, args=args)
         return Quoted(int(status)), int(charge)
 
@@ -143,9 +152,14 @@ class BalanceStore:
         return None if value is None else int(value)
 
     async def reserved(self, user: str) -> int:
-        """The sum of the user's live reservations."""
-        values = await self.redis.hvals(Keys(user).holds)
-        return sum(int(v) for v in values)
+        """The sum of the user's live reservations (expired ones not yet dropped left out)."""
+        k = Keys(user)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hgetall(k.holds)
+            pipe.zrangebyscore(k.expiry, f"({_now_ms()}", "+inf")
+            holds, live = await pipe.execute()
+        alive = set(live)
+        return sum(int(amount) for request_id, amount in holds.items() if request_id in alive)
 
     async def install(
         self, user: str, total: int, known: dict[str, bool]

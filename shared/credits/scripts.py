@@ -5,7 +5,9 @@ Keys of one user share the hash tag ``{user}`` so a cluster keeps them on one sl
 - ``credits:{u}:balance``  settled balance (integer); missing means "rebuild from the ledger"
 - ``credits:{u}:holds``    hash request id -> reserved amount (the live reservations)
 - ``credits:{u}:expiry``   zset request id -> expiry (ms); expired holds free themselves
-- ``credits:{u}:res:<id>`` hash of one reservation (amount), with a TTL
+- ``credits:{u}:res:<id>`` hash of one reservation (amount), with a TTL; once priced
+  (quoted) it lives for the settling TTL, so its room stays taken while the charge's
+  commit is retried
 - ``credits:{u}:done:<id>`` the amount a request was charged; makes settling idempotent
   (the rebuild sets it for recent ledger rows: they are in the rebuilt sum already)
 - ``credits:{u}:pending``  hash request id -> signed delta applied while the balance was
@@ -14,8 +16,13 @@ Keys of one user share the hash tag ``{user}`` so a cluster keeps them on one sl
 
 from __future__ import annotations
 
-# Drops expired holds and answers the sum of the live ones (shared by reserve and settle).
+# Drops expired holds and answers the sum of the live ones (shared by reserve and settle);
+# `extend` lengthens a key's TTL, never shortens it (a priced hold outlives new ones).
 _LIVE_RESERVED = """
+local function extend(key, ttl)
+  if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ttl) end
+end
+
 local function live_reserved(holds, expiry, now, except)
   local expired = redis.call('ZRANGEBYSCORE', expiry, '-inf', now)
   for _, id in ipairs(expired) do
@@ -48,8 +55,8 @@ local available = tonumber(balance) - live_reserved(KEYS[2], KEYS[3], now, '')
 if available < cost then return {0, available} end
 redis.call('HSET', KEYS[2], id, cost)
 redis.call('ZADD', KEYS[3], now + ttl, id)
-redis.call('PEXPIRE', KEYS[2], ttl)
-redis.call('PEXPIRE', KEYS[3], ttl)
+extend(KEYS[2], ttl)
+extend(KEYS[3], ttl)
 redis.call('HSET', KEYS[4], 'amount', cost)
 redis.call('PEXPIRE', KEYS[4], ttl)
 return {1, available - cost}
@@ -70,11 +77,12 @@ local function apply(balance, pending, done, id, delta, done_ttl)
 end
 """
 
-# KEYS: balance, holds, expiry, res, done. ARGV: request id, used, allow over (1/0), now ms.
-# Answers {status, charge}: 1 quoted, 0 already settled, -1 no reservation.
+# KEYS: balance, holds, expiry, res, done. ARGV: request id, used, allow over (1/0), now ms,
+# settling ttl ms. Answers {status, charge}: 1 quoted, 0 already settled, -1 no reservation.
 # Policy: charge `used` up to the reservation; above it only what the balance still has
 # (after the other live reservations), so the balance never goes negative. The hold is set
-# to the charge, so the room it needs stays taken until the settlement commits.
+# to the charge and kept for the settling TTL, so the room it needs stays taken until the
+# settlement commits, also when the worker retries the commit after the hold's own TTL.
 QUOTE = (
     _LIVE_RESERVED
     + """
@@ -96,8 +104,15 @@ if charge > reserved then
     charge = reserved
   end
 end
+local settling = tonumber(ARGV[5])
 redis.call('HSET', KEYS[4], 'amount', charge, 'quoted', charge)
-if redis.call('HEXISTS', KEYS[2], id) == 1 then redis.call('HSET', KEYS[2], id, charge) end
+extend(KEYS[4], settling)
+if redis.call('HEXISTS', KEYS[2], id) == 1 then
+  redis.call('HSET', KEYS[2], id, charge)
+  redis.call('ZADD', KEYS[3], 'GT', now + settling, id)
+  extend(KEYS[2], settling)
+  extend(KEYS[3], settling)
+end
 return {1, charge}
 """
 )

@@ -268,6 +268,41 @@ async def test_a_late_retry_applies_the_charge_the_ledger_holds_not_the_reported
     assert await credits.balance(user) == 0 == await ledger_total(credits, user)
 
 
+async def test_a_priced_charge_keeps_its_room_past_the_hold_ttl_until_its_retry_commits(
+    credits: Credits, new_user: NewUser, valkey: ValkeyServer
+) -> None:
+    user = await funded(credits, new_user, 10)
+    request = rid()
+    async with commit_cut(valkey.url(), DB, credits.ledger, HOLD_SECONDS, 60.0) as (cut, _):
+        await cut.reserve(user, request, 10)
+        with pytest.raises(RedisError):
+            await cut.settle(user, request, Usage(7))
+    await asyncio.sleep(HOLD_SECONDS + 0.5)  # an unpriced hold would have expired by now
+    with pytest.raises(MatewayError) as raised:
+        await credits.reserve(user, rid(), 10)  # the room of the 7 in flight stays taken
+    assert raised.value.context == {"cost": 10, "available": 3}
+    assert await credits.settle(user, request, Usage(7)) == 7  # the worker's retry
+    assert await credits.balance(user) == 3 == await ledger_total(credits, user)
+    assert await credits.available(user) == 3
+
+
+async def test_a_later_short_hold_does_not_cut_the_life_of_a_priced_one(
+    credits: Credits, new_user: NewUser, valkey: ValkeyServer
+) -> None:
+    user = await funded(credits, new_user, 20)
+    request = rid()
+    async with commit_cut(valkey.url(), DB, credits.ledger, HOLD_SECONDS, 60.0) as (cut, _):
+        await cut.reserve(user, request, 10)
+        with pytest.raises(RedisError):
+            await cut.settle(user, request, Usage(7))
+        await cut.reserve(user, rid(), 10)  # a new 1 s hold, in the same holds hash
+        assert await cut.available(user) == 3
+        await asyncio.sleep(HOLD_SECONDS + 0.5)
+        assert await cut.available(user) == 13  # the new hold expired, the priced one did not
+    assert await credits.settle(user, request, Usage(7)) == 7
+    assert await credits.available(user) == 13 == await ledger_total(credits, user)
+
+
 async def test_a_rebuild_before_a_late_retry_counts_the_charge_once(
     credits: Credits, new_user: NewUser, valkey: ValkeyServer
 ) -> None:

@@ -105,16 +105,22 @@ class TcpProxy:
 
 @contextlib.asynccontextmanager
 async def commit_cut(
-    valkey_url: str, db: int, ledger: Ledger, hold_seconds: float = 900.0
+    valkey_url: str,
+    db: int,
+    ledger: Ledger,
+    hold_seconds: float = 900.0,
+    settling_seconds: float | None = None,
 ) -> AsyncIterator[tuple[Credits, TcpProxy]]:
-    """Credits on database `db` whose commits never reach Redis; holds last `hold_seconds`."""
+    """Credits on database `db` whose commits never reach Redis; holds last `hold_seconds`,
+    priced ones `settling_seconds` (by default as long)."""
     proxy = TcpProxy(valkey_url)
     await proxy.start()
     # The commit goes out as EVALSHA of its script: the connection carrying it is cut.
     proxy.drop_marker = hashlib.sha1(scripts.COMMIT.encode()).hexdigest().encode()
     redis = create_redis(proxy.url("redis", f"/{db}"), retries=1)
     try:
-        yield Credits(BalanceStore(redis, hold_seconds), ledger), proxy
+        store = BalanceStore(redis, hold_seconds, settling_seconds or hold_seconds)
+        yield Credits(store, ledger), proxy
     finally:
         await redis.aclose()
         await proxy.stop()
