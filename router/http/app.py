@@ -34,6 +34,7 @@ from router.http.multipart import (
     read_multipart_request,
 )
 from router.pipeline import GraphQLRequest, Pipeline, RequestContext, RequestError
+from router.subscriptions.ending import ENDER, StreamEnder
 from router.subscriptions.sse import stream_sse
 from router.subscriptions.stream import SubscriptionEngine
 from router.subscriptions.transport_ws import TransportWsSession
@@ -204,21 +205,27 @@ class RouterApp:
 
     async def _event_stream(self, ctx: RequestContext, receive: Receive, send: Send) -> None:
         """graphql-sse: request errors as a JSON 400, otherwise a stream of events."""
+        # Plugins may end the stream from outside (a revoked caller): see stream_sse.
+        ender = ctx.state[ENDER] = StreamEnder()
         try:
-            await self.engine.prepare(ctx)
-        except RequestError as error:
-            status = error.status if error.status != 200 else 400
-            extra = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in error.headers.items()]
-            await _send_json(send, status, {"errors": error.errors}, extra)
-            return
-        await stream_sse(
-            self.engine,
-            ctx,
-            receive,
-            send,
-            self.config.subscriptions.sse_keepalive_seconds,
-            self.metrics.observe_subscription,
-        )
+            try:
+                await self.engine.prepare(ctx)
+            except RequestError as error:
+                status = error.status if error.status != 200 else 400
+                headers = error.headers.items()
+                extra = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+                await _send_json(send, status, {"errors": error.errors}, extra)
+                return
+            await stream_sse(
+                self.engine,
+                ctx,
+                receive,
+                send,
+                self.config.subscriptions.sse_keepalive_seconds,
+                self.metrics.observe_subscription,
+            )
+        finally:
+            ender.finish()
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["path"] != GRAPHQL_PATH:

@@ -9,6 +9,13 @@ and ``WWW-Authenticate: Bearer error="invalid_token"``. Every subgraph call then
 identity in a 60 s internal token (header ``x-mateway-identity``), minted once per identity
 and reused for most of its life.
 
+Subscriptions do not outlive their caller's right to them: at PLAN_READY each one is
+watched (router.plugins._stream_guard) with the identity and token times it was authorised
+with, and it ends with UNAUTHENTICATED when a revocation of its session, user or API key
+is applied (logout, refresh-token reuse, a disabled user, a revoked key) or when its access
+token expires; the client's transport ends it as a client ``complete`` would, so the
+subgraph subscription closes and credits settle. Nothing is checked per event.
+
 On by default: ``RouterConfig.plugin_sections`` puts ``identity`` first unless the config
 says ``plugins: {identity: {enabled: false}}`` (then subgraphs built with the app kit refuse
 every call). Config (``plugins.identity``)::
@@ -40,12 +47,15 @@ import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import jwt
 from pydantic import BaseModel, ConfigDict, Field
 from redis.asyncio import Redis
 
 from router.pipeline import Pipeline, RequestContext, RequestError, Stage
 from router.plugins._api_key_lookup import LOOKUP_FIELDS, ApiKeyLookup, Row
 from router.plugins._edge import client_ip, load_settings
+from router.plugins._stream_guard import StreamGuard
+from router.subscriptions.ending import ender_of
 from shared.auth.api_keys import looks_like_api_key
 from shared.auth.feed import RevocationFeed
 from shared.auth.internal import InternalTokenMinter
@@ -54,7 +64,7 @@ from shared.auth.revocation import RevocationList
 from shared.auth.tokens import TokenError, decode_access_token
 from shared.directus.access import DirectusServiceSettings
 from shared.directus.client import DirectusClient
-from shared.identity import CLIENT_IP_HEADER, INTERNAL_TOKEN_HEADER, Identity
+from shared.identity import CLIENT_IP_HEADER, INTERNAL_TOKEN_HEADER, CallerKind, Identity
 from shared.redis import create_redis
 from shared.settings import ServiceSettings
 
@@ -124,6 +134,7 @@ class IdentityEdge:
         self.minter = InternalTokenMinter(keys)
         self.revocations = RevocationList()
         self.revocations.listeners.append(self._on_revocation)
+        self.streams = StreamGuard(self.revocations, lookup.resolve)
         self.feed = RevocationFeed(redis, self.revocations) if redis is not None else None
         self.wait_seconds = wait_seconds
         self._feed_started = False
@@ -136,6 +147,8 @@ class IdentityEdge:
         kind, _, rest = entry.partition(":")
         if kind == "user":
             self.minter.forget_user(rest.rpartition("@")[0])
+        # After the cache invalidation: an API key re-checked here is read afresh.
+        self.streams.on_revocation(entry)
 
     async def start(self) -> None:
         """Loads the stored revocations and follows the channel (once; bounded wait)."""
@@ -183,15 +196,38 @@ class IdentityEdge:
         return identity
 
     async def renew_for_subscriptions(self, ctx: RequestContext) -> None:
-        """The PLAN_READY hook: a subscription's internal token is renewed for its lifetime."""
+        """The PLAN_READY hook: a subscription's internal token is renewed for its lifetime.
+
+        It is also watched until it ends: a revocation of its caller or the expiry of its
+        access token ends it.
+        """
         if ctx.prepared is not None and ctx.prepared.kind == "subscription":
             ctx.subgraph_headers = LiveHeaders(ctx.subgraph_headers, self.minter, ctx.identity)
+            self._watch(ctx)
+
+    def _watch(self, ctx: RequestContext) -> None:
+        ender = ender_of(ctx)
+        identity = ctx.identity
+        if ender is None or not identity.is_authenticated:
+            return  # not streamed by a transport that can end it, or nothing to revoke
+        token = bearer_token(ctx)
+        if token is None:
+            return
+        if identity.kind is CallerKind.API_KEY:
+            self.streams.watch(identity, ender, api_key=token)
+            return
+        # Verified at ROUTER_REQUEST of this same request: only its times are read here.
+        claims = jwt.decode(token, options={"verify_signature": False})
+        self.streams.watch(
+            identity, ender, issued_at=float(claims["iat"]), expires_at=float(claims["exp"])
+        )
 
     async def aclose(self) -> None:
         """Stops the revocation feed and waits for pending last-used writes."""
         if self.feed is not None:
             await self.feed.stop()
             self._feed_started = False
+        await self.streams.aclose()
         await self.lookup.drain()
         for close in self.closers:
             await close()

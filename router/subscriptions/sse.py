@@ -4,7 +4,9 @@ https://github.com/enisdenjo/graphql-sse/blob/master/PROTOCOL.md: each result is
 ``event: next`` with the JSON payload as ``data``, the end is ``event: complete``.
 Request errors (parse, validation) are answered before the stream starts, as a
 plain JSON response with status 400. A client disconnect cancels the stream,
-which closes the subgraph subscription.
+which closes the subgraph subscription. A plugin may end the stream the same way
+(router.subscriptions.ending: its caller was revoked or its token expired); the errors
+then go out as a last ``event: next`` before ``event: complete``, as when a subgraph fails.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 import orjson
 
 from router.pipeline import RequestContext
+from router.subscriptions.ending import ended_by_server, ender_of
 from router.subscriptions.stream import SubscriptionEngine
 
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -74,16 +77,32 @@ async def _produce(
             await send({"type": "http.response.body", "body": body, "more_body": True})
 
     keepalive = asyncio.create_task(_keep_alive(write, keepalive_seconds))
+    ender = ender_of(ctx)
     stream = engine.stream(ctx)
     try:
+        task = asyncio.current_task()
+        if ender is not None and task is not None:
+            ender.attach(task)  # from here on the stream can be ended from outside
         async for payload in stream:
             failed = bool(payload.get("errors")) and payload.get("data") is None
-            await write(b"event: next\ndata: " + orjson.dumps(payload) + b"\n\n")
+            await write(_event(payload))
         await write(_COMPLETE)
+    except asyncio.CancelledError:
+        errors = ended_by_server(ender)
+        if errors is None:
+            raise  # the client left
+        keepalive.cancel()
+        await stream.aclose()  # the normal clean-up first, as on a disconnect
+        await write(_event({"errors": errors}) + _COMPLETE)
+        failed = True
     finally:
         keepalive.cancel()
         await stream.aclose()
     return failed
+
+
+def _event(payload: dict[str, Any]) -> bytes:
+    return b"event: next\ndata: " + orjson.dumps(payload) + b"\n\n"
 
 
 async def _keep_alive(write: Callable[[bytes], Awaitable[None]], seconds: float) -> None:

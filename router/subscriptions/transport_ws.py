@@ -5,6 +5,9 @@ within the init timeout (else 4408), one init only (4429), ``subscribe`` only af
 the ack (4401), unique ids (4409), ``ping``/``pong``, ``next``/``error``/``complete``,
 and 4400 for anything malformed. Each operation runs in its own task; ``complete``
 from the client or a disconnect cancels it, which closes its subgraph subscription.
+A plugin may end an operation the same way (router.subscriptions.ending: its caller was
+revoked or its token expired); the client then gets the errors as a last ``next``
+payload and ``complete``, as when a subgraph fails mid-stream.
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ from typing import Any
 import orjson
 
 from router.pipeline import GraphQLRequest, RequestContext, RequestError
+from router.subscriptions.ending import ENDER, StreamEnder, ended_by_server
 from router.subscriptions.stream import SubscriptionEngine
+from router.transports import GraphQLResponse
 
 PROTOCOL = "graphql-transport-ws"
 _INTERNAL = "INTERNAL_SERVER_ERROR"
@@ -152,21 +157,24 @@ class TransportWsSession:
             client_ip=client[0] if client else None,
         )
         ctx.state["connection_params"] = self._connection_params
+        ender = ctx.state[ENDER] = StreamEnder()
         outcome = "complete"
+        last: GraphQLResponse | None = None
         try:
             await self.engine.prepare(ctx)
-            async for payload in self.engine.stream(ctx):
-                await self._emit({"id": operation_id, "type": "next", "payload": payload})
-                if payload.get("errors") and payload.get("data") is None:
-                    outcome = "error"
+            outcome = await self._stream(operation_id, ctx, ender)
         except RequestError as error:
             outcome = "error"
             with contextlib.suppress(_ClientGone):
                 await self._emit({"id": operation_id, "type": "error", "payload": error.errors})
             return
         except asyncio.CancelledError:
-            outcome = "cancelled"
-            raise
+            errors = ended_by_server(ender)
+            if errors is None:
+                outcome = "cancelled"
+                raise
+            outcome = "error"  # a plugin ended it (revoked caller): told below, then complete
+            last = {"errors": errors}
         except _ClientGone:
             outcome = "cancelled"  # the client left mid-stream: nobody to tell
             return
@@ -178,10 +186,31 @@ class TransportWsSession:
             return
         finally:
             self._operations.pop(operation_id, None)
+            ender.finish()
             if self._observe is not None:
                 self._observe(ctx.operation_name, outcome)
         with contextlib.suppress(_ClientGone):
+            if last is not None:
+                await self._emit({"id": operation_id, "type": "next", "payload": last})
             await self._emit({"id": operation_id, "type": "complete"})
+
+    async def _stream(self, operation_id: str, ctx: RequestContext, ender: StreamEnder) -> str:
+        """Sends every payload of a prepared operation; its outcome ('complete' or 'error')."""
+        outcome = "complete"
+        stream = self.engine.stream(ctx)
+        try:
+            task = asyncio.current_task()
+            assert task is not None
+            ender.attach(task)  # from here on the operation can be ended from outside
+            async for payload in stream:
+                await self._emit({"id": operation_id, "type": "next", "payload": payload})
+                if payload.get("errors") and payload.get("data") is None:
+                    outcome = "error"
+        finally:
+            # Closed here, not when collected: a cancel landing in a send still runs the
+            # subscription's clean-up (subgraph closed, STREAM_END) before anything else.
+            await stream.aclose()
+        return outcome
 
     async def _init_deadline(self) -> None:
         await asyncio.sleep(self._init_timeout)
