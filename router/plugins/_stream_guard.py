@@ -29,7 +29,12 @@ from dataclasses import dataclass
 
 from router.subscriptions.ending import Errors, StreamEnder
 from shared.auth.revocation import RevocationList
-from shared.auth.tokens import LEEWAY_SECONDS, TokenError
+from shared.auth.tokens import (
+    EXPIRED_MESSAGE,
+    LEEWAY_SECONDS,
+    REVOKED_MESSAGE,
+    TokenError,
+)
 from shared.identity import CallerKind, Identity
 
 logger = logging.getLogger("mateway.router.identity")
@@ -37,14 +42,14 @@ logger = logging.getLogger("mateway.router.identity")
 ResolveKey = Callable[[str], Awaitable[Identity]]
 Index = tuple[str, str]  # ("session" | "user" | "apikey", id): the revocation entry's kind
 
-REVOKED = ("The session has ended; sign in again", "revoked")
-KEY_REVOKED = ("The API key has been revoked", "revoked")
-EXPIRED = ("The token has expired; sign in again or refresh", "expired")
+# Why an operation ends: the errors its client receives, as a refused request's.
+REVOKED = TokenError("revoked", REVOKED_MESSAGE)
+KEY_REVOKED = TokenError("revoked", "The API key has been revoked")
+EXPIRED = TokenError("expired", EXPIRED_MESSAGE)
 
 
-def unauthenticated_errors(message: str, reason: str) -> Errors:
-    """The GraphQL errors an ended operation's client receives (as a refused request would)."""
-    return [{"message": message, "extensions": {"code": "UNAUTHENTICATED", "reason": reason}}]
+def _errors(why: TokenError) -> Errors:
+    return [{"message": why.message, "extensions": why.extensions()}]
 
 
 @dataclass(eq=False, slots=True)
@@ -159,10 +164,10 @@ class StreamGuard:
         for watch in list(watches):
             self._end(watch, EXPIRED)
 
-    def _end(self, watch: _Watch, why: tuple[str, str]) -> None:
+    def _end(self, watch: _Watch, why: TokenError) -> None:
         if watch.ender.errors is None:
             self.ended += 1
-            watch.ender.end(unauthenticated_errors(*why))
+            watch.ender.end(_errors(why))
 
     def _forget(self, watch: _Watch) -> None:
         self.watching -= 1

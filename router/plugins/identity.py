@@ -61,7 +61,7 @@ from shared.auth.feed import RevocationFeed
 from shared.auth.internal import InternalTokenMinter
 from shared.auth.keys import TokenKeys, keys_from_settings
 from shared.auth.revocation import RevocationList
-from shared.auth.tokens import TokenError, decode_access_token
+from shared.auth.tokens import REVOKED_MESSAGE, TokenError, decode_access_token
 from shared.directus.access import DirectusServiceSettings
 from shared.directus.client import DirectusClient
 from shared.identity import CLIENT_IP_HEADER, INTERNAL_TOKEN_HEADER, CallerKind, Identity
@@ -192,7 +192,7 @@ class IdentityEdge:
                 ) from None
         identity, issued_at = decode_access_token(token, keys=self.keys)
         if self.revocations.is_revoked(identity, issued_at):
-            raise TokenError("revoked", "The session has ended; sign in again")
+            raise TokenError("revoked", REVOKED_MESSAGE)
         return identity
 
     async def renew_for_subscriptions(self, ctx: RequestContext) -> None:

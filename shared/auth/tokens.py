@@ -36,6 +36,11 @@ class TokenError(MatewayError):
         self.reason = reason
 
 
+# Said alike when a request is refused and when an open subscription is ended for it.
+EXPIRED_MESSAGE = "The token has expired; sign in again or refresh"
+REVOKED_MESSAGE = "The session has ended; sign in again"
+
+
 def issue_access_token(
     identity: Identity, *, keys: TokenKeys, ttl: timedelta = ACCESS_TOKEN_TTL
 ) -> str:
@@ -71,7 +76,7 @@ def decode_signed(token: str, key: Any, *, typ: str, audience: str | None = None
             options={"require": ["exp", "iat", "iss", "typ"]},
         )
     except jwt.ExpiredSignatureError as exc:
-        raise TokenError("expired", "The token has expired; sign in again or refresh") from exc
+        raise TokenError("expired", EXPIRED_MESSAGE) from exc
     except jwt.InvalidSignatureError as exc:
         raise TokenError("bad_signature", "The token's signature is not valid") from exc
     except jwt.InvalidAudienceError as exc:
