@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
 
+from shared.directus.client import DirectusClient
+from shared.directus.runtime import DirectusServer
 from tests.support.identity import TEST_SIGNING_KEY
 from tests.support.ports import free_port
 from tests.support.servers import ProcessGroup, UvicornThread
@@ -48,3 +50,11 @@ def serve_asgi() -> Iterator[Callable[[Any], UvicornThread]]:
     finally:
         for server in reversed(servers):
             server.stop()
+
+
+@pytest.fixture
+async def directus(platform_directus: DirectusServer) -> AsyncIterator[DirectusClient]:
+    """A client of the platform Directus with its platform token (for the folders that
+    import `platform_directus` from tests.support.directus)."""
+    async with DirectusClient(platform_directus.url, platform_directus.platform_token) as client:
+        yield client

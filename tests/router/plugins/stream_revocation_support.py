@@ -168,15 +168,6 @@ async def sse_subscriber(url: str, token: str, query: str = TICKS) -> AsyncItera
             await asyncio.gather(reader, return_exceptions=True)
 
 
-async def wait_for(condition: Callable[[], bool], wait_seconds: float = 5.0) -> None:
-    """Waits (bounded) until `condition()` holds."""
-    deadline = time.monotonic() + wait_seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
-
-
 def unauthenticated_reason(errors: list[dict[str, Any]]) -> str:
     """The reason of an UNAUTHENTICATED error list (fails on any other error)."""
     (error,) = errors

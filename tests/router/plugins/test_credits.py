@@ -30,12 +30,6 @@ CHARGE = "mutation($used: Int, $fail: Boolean! = false) { charge(used: $used, fa
 
 
 @pytest.fixture
-async def directus(platform_directus: DirectusServer) -> AsyncIterator[DirectusClient]:  # noqa: F811
-    async with DirectusClient(platform_directus.url, platform_directus.platform_token) as client:
-        yield client
-
-
-@pytest.fixture
 async def credits(edge_valkey: ValkeyServer, directus: DirectusClient) -> AsyncIterator[Credits]:
     async with ledger_credits(edge_valkey.url(DB), directus) as made:
         yield made

@@ -22,15 +22,10 @@ from tests.support.directus import (  # noqa: F401 (fixtures)
     start_empty_directus,
 )
 from tests.support.ports import free_port
+from tests.support.waiting import eventually
 
 DB = 9  # the credits store and the worker's broker, as MATEWAY_REDIS_URL makes them one
 CHARGE = "mutation($used: Int) { charge(used: $used) }"
-
-
-@pytest.fixture
-async def directus(platform_directus: DirectusServer) -> AsyncIterator[DirectusClient]:  # noqa: F811
-    async with DirectusClient(platform_directus.url, platform_directus.platform_token) as client:
-        yield client
 
 
 @pytest.fixture
@@ -98,10 +93,8 @@ async def test_a_settlement_the_router_could_not_write_is_written_by_the_worker(
     assert any(
         "handed to the worker" in r.getMessage() and hold in r.getMessage() for r in caplog.records
     )
-    for _ in range(300):  # the worker writes the row and commits it
-        if await credits.store.balance(user) != 100:
-            break
-        await asyncio.sleep(0.05)
+    # The worker writes the row and commits it.
+    await eventually(lambda: balance_moved(credits, user, 100), seconds=15)
     (row,) = await settlements(credits, user)
     assert (row["request_id"], row["credits"], row["tokens"]) == (hold, -4, 400)
     assert await credits.balance(user) == 96
@@ -141,10 +134,14 @@ async def test_a_stream_the_client_left_is_settled_by_the_worker(
             await ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": query}})
             for _ in range(2):
                 assert (await ws.receive_json(timeout=5))["type"] == "next"
-        for _ in range(300):  # STREAM_END runs after the socket closed; then the worker
-            if PROBE.closed_streams > closed and await credits.store.balance(user) != 50:
-                break
-            await asyncio.sleep(0.05)
+        # STREAM_END runs after the socket closed; then the worker.
+        await eventually(lambda: PROBE.closed_streams > closed, seconds=15)
+        await eventually(lambda: balance_moved(credits, user, 50), seconds=15)
     (row,) = await settlements(credits, user)
     assert (row["credits"], row["skill"]) == (-6, "reply")
     assert await credits.balance(user) == 44
+
+
+async def balance_moved(credits: Credits, user: str, was: int) -> bool:
+    """The user's Redis balance is no longer `was`."""
+    return await credits.store.balance(user) != was

@@ -11,11 +11,11 @@ from typing import Any
 
 import httpx
 import pytest
+from redis.asyncio import Redis
 
 from shared.auth.revocation import revoke_user
 from shared.directus.client import DirectusClient
 from shared.directus.runtime import DirectusServer
-from shared.redis import create_redis
 from subgraphs.core.app import app as core_app
 from subgraphs.core.service import CoreService, use_service
 from tests.router.plugins.stream_revocation_support import (
@@ -23,7 +23,6 @@ from tests.router.plugins.stream_revocation_support import (
     serve_ticker_router,
     sse_subscriber,
     unauthenticated_reason,
-    wait_for,
     ws_subscriber,
 )
 from tests.shared.conftest import ValkeyServer
@@ -35,18 +34,13 @@ from tests.support.directus import (  # noqa: F401 (fixtures)
 )
 from tests.support.identity import internal_headers, user_identity
 from tests.support.servers import UvicornThread
+from tests.support.waiting import eventually
 
 Serve = Callable[[Any], UvicornThread]
 CREATE = (
     "mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { key apiKey { id } } }"
 )
 REVOKE = "mutation($id: ID!) { revokeApiKey(id: $id) }"
-
-
-@pytest.fixture
-async def directus(platform_directus: DirectusServer) -> AsyncIterator[DirectusClient]:  # noqa: F811
-    async with DirectusClient(platform_directus.url, platform_directus.platform_token) as client:
-        yield client
 
 
 @pytest.fixture
@@ -108,26 +102,26 @@ async def test_revoked_api_key_ends_its_subscriptions_and_not_the_owners_other_k
 
 
 async def test_owner_revocation_ends_a_key_subscription_only_when_the_key_stops_resolving(
-    serve_asgi: Serve, edge_valkey: ValkeyServer, owner: str, directus: DirectusClient
+    serve_asgi: Serve,
+    edge_valkey: ValkeyServer,
+    owner: str,
+    directus: DirectusClient,
+    revocations_redis: Redis,
 ) -> None:
     router = await serve_ticker_router(serve_asgi, edge_valkey)
     key, _ = await _new_key(owner)
-    redis = create_redis(edge_valkey.url(DB))
-    try:
-        async with ws_subscriber(router.url, key) as ws:
-            await ws.subscribe()
-            await ws.tick()
-            # A password change: the owner's sessions end, the key is read again and still works.
-            await revoke_user(redis, owner)
-            ticks = [await ws.tick() for _ in range(8)]
-            assert router.edge.streams.ended == 0
-            lookups = router.edge.lookup.lookups
-            # Disabled: the key no longer resolves, so its subscription ends.
-            await directus.update_user(owner, {"status": "suspended"})
-            await revoke_user(redis, owner)
-            ending = await ws.until_ended()
-    finally:
-        await redis.aclose()
+    async with ws_subscriber(router.url, key) as ws:
+        await ws.subscribe()
+        await ws.tick()
+        # A password change: the owner's sessions end, the key is read again and still works.
+        await revoke_user(revocations_redis, owner)
+        ticks = [await ws.tick() for _ in range(8)]
+        assert router.edge.streams.ended == 0
+        lookups = router.edge.lookup.lookups
+        # Disabled: the key no longer resolves, so its subscription ends.
+        await directus.update_user(owner, {"status": "suspended"})
+        await revoke_user(revocations_redis, owner)
+        ending = await ws.until_ended()
     assert len(ticks) == 8 and lookups >= 2  # the first revocation re-read the key
     assert unauthenticated_reason(ending[0]["payload"]["errors"]) == "revoked"
-    await wait_for(lambda: router.edge.streams.watching == 0)
+    await eventually(lambda: router.edge.streams.watching == 0)

@@ -19,13 +19,6 @@ from tests.support.directus import (  # noqa: F401 (fixtures)
 
 
 @pytest.fixture
-async def directus(platform_directus) -> AsyncIterator[DirectusClient]:  # noqa: F811
-    """A client with the platform's token."""
-    async with DirectusClient(platform_directus.url, platform_directus.platform_token) as client:
-        yield client
-
-
-@pytest.fixture
 async def credits(valkey: ValkeyServer, directus: DirectusClient) -> AsyncIterator[Credits]:
     """Credits over a private Valkey database."""
     redis = create_redis(valkey.url(5))

@@ -223,7 +223,8 @@ async def test_a_retried_ledger_write_is_a_no_op(credits: Credits, new_user: New
 async def settled_in_ledger_only(
     credits: Credits, valkey: ValkeyServer, user: str, request: str, cost: int, usage: Usage
 ) -> int:
-    """Reserves with a short hold and settles with the commit cut; the ledger's charge."""
+    """Reserves with a short hold and settles with the commit cut; the ledger's charge, once
+    the hold expired (the ledger has the charge, Redis neither it nor its hold)."""
     async with commit_cut(valkey.url(), DB, credits.ledger, HOLD_SECONDS) as (cut, proxy):
         await cut.reserve(user, request, cost)
         with pytest.raises(RedisError):
@@ -231,6 +232,7 @@ async def settled_in_ledger_only(
     assert proxy.dropped >= 1
     row = await credits.ledger.find(request)
     assert row is not None
+    await hold_expired(credits.store.redis, user, request)
     return -int(row["credits"])
 
 
@@ -244,7 +246,6 @@ async def test_a_retry_after_a_partial_settlement_whose_hold_expired_charges_the
     user = await funded(credits, new_user, 100)
     request = rid()
     assert await settled_in_ledger_only(credits, valkey, user, request, 10, Usage(7)) == 7
-    await hold_expired(credits.store.redis, user, request)
     assert await credits.balance(user) == 100  # the ledger has the charge, Redis does not
     assert await credits.settle(user, request, Usage(7)) == 7
     assert await credits.balance(user) == 93 == await ledger_total(credits, user)
@@ -261,7 +262,6 @@ async def test_a_late_retry_applies_the_charge_the_ledger_holds_not_the_reported
     await credits.reserve(user, other, 15)  # another request's live reservation
     # 40 reported, capped to 15 so the balance stays >= 0: the ledger row says -15.
     assert await settled_in_ledger_only(credits, valkey, user, request, 10, Usage(40)) == 15
-    await hold_expired(credits.store.redis, user, request)
     assert await credits.settle(user, request, Usage(40)) == 15
     assert await credits.balance(user) == 15 == await ledger_total(credits, user)
     assert await credits.settle(user, other, Usage(15)) == 15
@@ -309,7 +309,6 @@ async def test_a_rebuild_before_a_late_retry_counts_the_charge_once(
     user = await funded(credits, new_user, 100)
     request = rid()
     await settled_in_ledger_only(credits, valkey, user, request, 10, Usage(7))
-    await hold_expired(credits.store.redis, user, request)
     # Written 20 minutes ago: past the hold's 15, within the worker's retries.
     await age_ledger_row(credits.ledger, request, 20 * 60)
     await credits.store.redis.flushdb()  # Redis lost the balance before the retry came
@@ -324,7 +323,6 @@ async def test_a_retry_older_than_the_settled_markers_is_not_applied(
     user = await funded(credits, new_user, 100)
     request = rid()
     await settled_in_ledger_only(credits, valkey, user, request, 10, Usage(7))
-    await hold_expired(credits.store.redis, user, request)
     # Eight days on, Redis no longer knows whether it applied the row: it must not again.
     await age_ledger_row(credits.ledger, request, 8 * 24 * 3600)
     assert await credits.settle(user, request, Usage(7)) == 7

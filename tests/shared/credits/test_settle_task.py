@@ -28,6 +28,7 @@ from tests.shared.credits.worker_support import (
     hold_expired,
     platform_worker,
 )
+from tests.support.waiting import eventually
 
 DB = 9  # the worker's broker and its credits store
 NewUser = Callable[[], Awaitable[str]]
@@ -151,13 +152,11 @@ async def test_a_settlement_retries_with_backoff_until_directus_answers(
     await directus_proxy.stop()  # the worker's Directus refuses connections
     try:
         result = send(producer, user, request, Usage(4))
-        states = []
-        for _ in range(300):  # until the first attempt failed and a retry is scheduled
-            states.append(await asyncio.to_thread(lambda: result.state))
-            if states[-1] == "RETRY":
-                break
-            await asyncio.sleep(0.05)
-        assert states[-1] == "RETRY"
+
+        async def retry_scheduled() -> bool:  # the first attempt failed
+            return await asyncio.to_thread(lambda: result.state) == "RETRY"
+
+        await eventually(retry_scheduled, seconds=15, every=0.05)
         assert await rows_of(credits, request) == []
     finally:
         await directus_proxy.start()
@@ -175,10 +174,8 @@ async def test_a_lasting_error_is_not_retried_and_the_request_is_logged(
     with pytest.raises(SettlementRefused, match="BAD_USER_INPUT"):
         await outcome(result)  # retried, it would fail only after minutes of backoff
     assert await rows_of(credits, request) == []
-    for _ in range(100):  # the worker logs just after it stores the result
-        if "credits settlement given up" in worker.logfile.read_text():
-            break
-        await asyncio.sleep(0.05)
+    # The worker logs just after it stores the result.
+    await eventually(lambda: "credits settlement given up" in worker.logfile.read_text())
     lines = [line for line in worker.logfile.read_text().splitlines() if request in line]
     assert sum(" received" in line for line in lines) == 1
     assert any("credits settlement given up" in line for line in lines)

@@ -24,6 +24,7 @@ from shared.credits import BalanceStore, Credits, Ledger, scripts
 from shared.redis import create_redis
 from tests.shared.conftest import CeleryWorker
 from tests.support.ports import free_port
+from tests.support.waiting import eventually
 
 WORKER_APP = "shared.platform.worker:app"
 
@@ -129,11 +130,11 @@ async def commit_cut(
 async def hold_expired(redis: Redis, user: str, request_id: str) -> None:
     """Waits (at most 10 s) until the request's reservation expired by its TTL."""
     key = f"credits:{{{user}}}:res:{request_id}"
-    for _ in range(200):
-        if not await redis.exists(key):
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"the hold {key} did not expire")
+
+    async def gone() -> bool:
+        return not await redis.exists(key)
+
+    await eventually(gone, seconds=10, every=0.05)
 
 
 async def age_ledger_row(ledger: Ledger, request_id: str, seconds: float) -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 from subgraphs.ai.providers.base import Finished, StreamEvent, TextDelta, ToolCallStarted
 from subgraphs.ai.pump import StreamPump
+from tests.support.waiting import eventually
 
 
 async def paced(count: int, gap: float, closed: list[bool]) -> AsyncIterator[StreamEvent]:
@@ -33,14 +34,7 @@ async def test_text_deltas_are_merged_within_the_window_and_nothing_is_lost() ->
     assert len(texts) < 20  # 40 tokens over ~80 ms in 30 ms windows
     assert isinstance(events[-1], Finished) and isinstance(events[-2], ToolCallStarted)
     await pump.aclose()
-    await until(lambda: closed == [True])
-
-
-async def until(condition: Callable[[], bool], seconds: float = 2.0) -> None:
-    """Wait until `condition` holds; fail after `seconds`."""
-    async with asyncio.timeout(seconds):
-        while not condition():  # noqa: ASYNC110 (a reader task has no event to await)
-            await asyncio.sleep(0.005)
+    await eventually(lambda: closed == [True])
 
 
 async def test_a_held_delta_is_sent_when_the_window_ends_not_at_the_next_token() -> None:
@@ -91,7 +85,7 @@ async def test_batches_end_at_finished_and_the_tail_is_read_to_its_end_not_cut()
     await pump.aclose()
     assert time.monotonic() - started < 0.15  # neither waited for the tail
     assert events == [TextDelta("a"), Finished("stop")]
-    await until(lambda: tail == ["reading", "read"])  # left to end, not cancelled
+    await eventually(lambda: tail == ["reading", "read"])  # left to end, not cancelled
     assert pump.error is None and not pump.cancelled
 
 
@@ -102,7 +96,7 @@ async def test_a_tail_that_fails_does_not_fail_a_finished_stream() -> None:
 
     pump = StreamPump(source(), window=0.0)
     assert [batch async for batch in pump.batches()] == [[Finished("stop")]]
-    await until(lambda: pump._task.done())
+    await eventually(lambda: pump._task.done())
     assert pump.error is None and not pump.cancelled
 
 

@@ -35,13 +35,6 @@ def core_settings(server: DirectusServer, **overrides: object) -> CoreSettings:
 
 
 @pytest.fixture
-async def directus(platform_directus: DirectusServer) -> AsyncIterator[DirectusClient]:
-    """A platform-token client of the test Directus."""
-    async with DirectusClient(platform_directus.url, platform_directus.platform_token) as client:
-        yield client
-
-
-@pytest.fixture
 async def no_admins_nor_invites(directus: DirectusClient) -> AsyncIterator[DirectusClient]:
     """The first-run state: no invite codes and no platform admin (before and after)."""
 

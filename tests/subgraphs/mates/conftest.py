@@ -36,13 +36,6 @@ def mates_settings(server: DirectusServer) -> MatesSettings:
 
 
 @pytest.fixture
-async def directus(platform_directus: DirectusServer) -> AsyncIterator[DirectusClient]:
-    """A platform-token client of the test Directus."""
-    async with DirectusClient(platform_directus.url, platform_directus.platform_token) as client:
-        yield client
-
-
-@pytest.fixture
 async def mates_runtime(platform_directus: DirectusServer) -> AsyncIterator[MatesRuntime]:
     """The app's runtime pointed at the test Directus for the test's duration."""
     runtime = MatesRuntime(mates_settings(platform_directus))
