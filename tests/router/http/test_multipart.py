@@ -27,7 +27,6 @@ from tests.router.plugins.identity_support import compose_apps
 from tests.shared.conftest import ValkeyServer, valkey
 from tests.subgraphs.core.conftest import (
     core_settings,
-    directus,
     directus_template,
     platform_directus,
     start_empty_directus,
@@ -36,7 +35,6 @@ from tests.subgraphs.core.profile_support import POLYGLOT_TAIL, gif, png
 from tests.support.identity import signing_keys, user_identity
 
 __all__ = [
-    "directus",
     "directus_template",
     "platform_directus",
     "start_empty_directus",
