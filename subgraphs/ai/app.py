@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from shared.apps.factory import create_app
+from subgraphs.ai.runtime import ai_lifespan
 from subgraphs.ai.settings import AiSettings
 
 bundle = create_app(Path(__file__).parent, settings_class=AiSettings)
 app = bundle.asgi
+# Starts preprocessing's child process with the app (the router runs in-process apps' lifespans).
+app.router.lifespan_context = ai_lifespan

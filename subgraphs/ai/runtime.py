@@ -7,7 +7,10 @@ local mode with the same settings), reached through core's own service objects.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -17,7 +20,12 @@ from shared.apps.manifest import MANIFEST_FILE, load_manifest
 from shared.errors import ErrorCode, MatewayError
 from subgraphs.ai.cancel_hub import CancelHub
 from subgraphs.ai.config import ModelsConfig, enabled_providers, load_models_config
-from subgraphs.ai.preprocessing import OpenAIModerator, Preprocessor, install_preprocessor
+from subgraphs.ai.preprocessing import (
+    OpenAIModerator,
+    Preprocessor,
+    install_preprocessor,
+    installed_preprocessor,
+)
 from subgraphs.ai.providers.router import ModelRouter
 from subgraphs.ai.settings import AiSettings
 from subgraphs.ai.tools import ToolCatalog
@@ -46,6 +54,7 @@ class AiRuntime:
         self.cancel_hub = CancelHub()
         self._http: httpx.AsyncClient | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._preprocessor: Preprocessor | None = None
 
     def model_router(self) -> ModelRouter:
         """The providers the environment enables; NoProviderConfigured (AI_NOT_CONFIGURED)."""
@@ -91,8 +100,29 @@ class AiRuntime:
             timeout=timeouts.first_byte,
         )
 
+    def start_preprocessing(self) -> None:
+        """Installs a preprocessor from the settings and starts its child process, if any."""
+        if self._preprocessor is None:
+            if installed_preprocessor() is not None:
+                return  # one installed by hand (a test's own) is kept
+            self._preprocessor = Preprocessor(
+                moderator=self.moderator(), child_process=self.settings.preprocessing_child_process
+            )
+            install_preprocessor(self._preprocessor)
+        # The child loads the model now, not on the first message (again after a stop).
+        self._preprocessor.start()
+
+    async def stop_preprocessing(self) -> None:
+        """Stops the preprocessor's child process and waits for it to exit."""
+        if self._preprocessor is not None:
+            await self._preprocessor.aclose()
+
     async def aclose(self) -> None:
-        """Close the providers' pools, the cancel listener and the router client."""
+        """Close the providers' pools, the cancel listener, the router client, preprocessing."""
+        await self.stop_preprocessing()
+        if self._preprocessor is not None and installed_preprocessor() is self._preprocessor:
+            install_preprocessor(None)
+        self._preprocessor = None
         await self.cancel_hub.aclose()
         if self._model_router is not None:
             await self._model_router.aclose()
@@ -111,13 +141,29 @@ def current_runtime() -> AiRuntime:
         source = Path(__file__).with_name(MANIFEST_FILE)
         settings = load_app_settings(AiSettings, load_manifest(source), source)
         runtime = AiRuntime(settings)
-        moderator = runtime.moderator()
-        if moderator is not None:
-            install_preprocessor(Preprocessor(moderator=moderator))
+        runtime.start_preprocessing()
         _current.append(runtime)
     return _current[0]
 
 
 def use_runtime(runtime: AiRuntime | None) -> None:
     """Install `runtime` for this process (None: build from settings on next use)."""
+    if runtime is not None:
+        runtime.start_preprocessing()
     _current[:] = [runtime] if runtime is not None else []
+
+
+@asynccontextmanager
+async def ai_lifespan(_app: object) -> AsyncIterator[None]:
+    """The ai app's ASGI lifespan: preprocessing's child process starts and stops with it."""
+    runtime: AiRuntime | None = None
+    try:
+        runtime = current_runtime()
+        runtime.start_preprocessing()  # also after a previous shutdown stopped it
+    except MatewayError:  # misconfigured moderation: each reply answers it, as before
+        logging.getLogger("mateway.ai").exception("ai runtime not started")
+    try:
+        yield
+    finally:
+        if runtime is not None:
+            await runtime.stop_preprocessing()

@@ -21,3 +21,6 @@ class AiSettings(ServiceSettings):
     # message before any text of the reply is sent (None: no moderation).
     moderation_provider: str | None = None
     moderation_model: str = "omni-moderation-latest"
+    # Preprocessing's model work (the MiniLM encoder) in one child process per router process,
+    # so its CPU and GIL holds do not stall the event loop forwarding tokens (false: a thread).
+    preprocessing_child_process: bool = True

@@ -16,6 +16,7 @@ from subgraphs.ai.preprocessing.service import (
     PreprocessStats,
     default_preprocessor,
     install_preprocessor,
+    installed_preprocessor,
     preprocess,
 )
 
@@ -33,5 +34,6 @@ __all__ = [
     "Preprocessor",
     "default_preprocessor",
     "install_preprocessor",
+    "installed_preprocessor",
     "preprocess",
 ]

@@ -1,16 +1,17 @@
-"""Micro-batching on an event loop: concurrent callers share one worker-thread call.
+"""Micro-batching on an event loop: concurrent callers share one call of the batch function.
 
 Callers `submit` an item and await its future. One drain task per batcher takes everything
-pending (up to `max_batch`) and runs `run(items)` once in a worker thread; calls that arrive
-meanwhile wait for the next batch. Nothing waits to gather a batch: a lone call starts on the
-loop's next turn, so batches only form while a previous batch is running, i.e. under load.
+pending (up to `max_batch`) and awaits `run(items)` once; calls that arrive meanwhile wait for
+the next batch, so at most one batch is in flight. Nothing waits to gather a batch: a lone
+call starts on the loop's next turn, so batches only form while a previous batch is running,
+i.e. under load. Where the work runs (a worker thread, a child process) is `run`'s business.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -25,14 +26,16 @@ class _Job(Generic[T, R]):
 
 
 class MicroBatcher(Generic[T, R]):
-    """Runs `run` on batches of items submitted concurrently on one event loop.
+    """Awaits `run` on batches of items submitted concurrently on one event loop.
 
     `run` gets at least one item and returns one result per item, in order; if it raises,
     every caller of that batch gets the error. A caller that is cancelled is dropped from its
     batch (or, if the batch is already running, its result is discarded); others are unaffected.
     """
 
-    def __init__(self, run: Callable[[Sequence[T]], Sequence[R]], max_batch: int = 32) -> None:
+    def __init__(
+        self, run: Callable[[Sequence[T]], Awaitable[Sequence[R]]], max_batch: int = 32
+    ) -> None:
         if max_batch < 1:
             raise ValueError("max_batch must be at least 1")
         self._run = run
@@ -71,7 +74,7 @@ class MicroBatcher(Generic[T, R]):
     async def _run_batch(self, jobs: list[_Job[T, R]]) -> None:
         self.batch_sizes.append(len(jobs))
         try:
-            results = await asyncio.to_thread(self._run, [job.item for job in jobs])
+            results = await self._run([job.item for job in jobs])
             if len(results) != len(jobs):
                 raise RuntimeError(f"batch of {len(jobs)} gave {len(results)} results")
         except Exception as error:

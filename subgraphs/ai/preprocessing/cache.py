@@ -20,7 +20,7 @@ class LruCache(Generic[K, V]):
         self.max_entries = max_entries
         self._entries: OrderedDict[K, V] = OrderedDict()
         self.hits = 0
-        # Read on the event loop and written from the batch's worker thread.
+        # Used from the event loops of every thread that preprocesses with it.
         self._lock = threading.Lock()
 
     def get(self, key: K) -> V | None:

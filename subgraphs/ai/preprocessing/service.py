@@ -1,10 +1,11 @@
 """preprocess(text, context): topic, mate suggestion, difficulty and moderation of a message.
 
 The analysis (analysis.py) is CPU work: concurrent calls on one event loop are micro-batched
-(batching.py), so a burst of messages costs a few batched encoder passes in one worker thread
-instead of one pass and one thread hop each, and results are kept in a bounded LRU cache keyed
-by the text and the user's mates, so a repeated message costs no model work. Moderation is a
-provider call per message, never cached, and runs while the analysis does.
+(batching.py), so a burst of messages costs a few batched encoder passes instead of one pass
+and one hop each, run in a child process (analysis_process.py, `child_process=True`, what the
+served app uses) or a worker thread. Results are kept in a bounded LRU cache in this process,
+keyed by the text and the user's mates, so a repeated message costs no model work. Moderation
+is a provider call per message, never cached, and runs while the analysis does.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from subgraphs.ai.preprocessing.analysis import (
     builtin_mate_profiles,
     mate_key,
 )
+from subgraphs.ai.preprocessing.analysis_process import AnalysisProcess
 from subgraphs.ai.preprocessing.batching import MicroBatcher
 from subgraphs.ai.preprocessing.cache import LruCache
 from subgraphs.ai.preprocessing.catalogue import Match
@@ -47,6 +49,7 @@ __all__ = [
     "builtin_mate_profiles",
     "default_preprocessor",
     "install_preprocessor",
+    "installed_preprocessor",
     "preprocess",
 ]
 
@@ -92,10 +95,16 @@ class PreprocessStats:
     cache_hits: int
     cache_entries: int
     batch_sizes: tuple[int, ...]  # the latest batches run on the calling event loop
+    child_calls: int = 0  # batches sent to the child process (child_process=True)
 
 
 class Preprocessor:
-    """Routes a message to a topic and a mate, estimates its difficulty and moderates it."""
+    """Routes a message to a topic and a mate, estimates its difficulty and moderates it.
+
+    With `child_process=True` the model work of `preprocess()` runs in one spawned child
+    process (started by `start()` or the first call, stopped by `close()`/`aclose()`), so its
+    CPU and GIL leave this process's event loop; else in a worker thread of this process.
+    """
 
     def __init__(
         self,
@@ -105,8 +114,13 @@ class Preprocessor:
         encoder: SentenceEncoder | None = None,
         cache_size: int = 4096,
         max_batch: int = 32,
+        child_process: bool = False,
     ) -> None:
-        self._analyser = Analyser(config or default_preprocessing_config(), builtin_mates, encoder)
+        config = config or default_preprocessing_config()
+        if child_process and encoder is not None:
+            raise ValueError("a given encoder runs in this process: it cannot go to a child")
+        self._analyser = Analyser(config, builtin_mates, encoder)
+        self._child = AnalysisProcess(config, builtin_mates) if child_process else None
         self._moderator = moderator
         self._cache: LruCache[AnalysisKey, Analysis] = LruCache(cache_size)
         self._max_batch = max_batch
@@ -123,16 +137,37 @@ class Preprocessor:
         """Whether a moderator checks each message."""
         return self._moderator is not None
 
+    def start(self) -> None:
+        """Starts the child process and its model load without waiting (no-op in-thread)."""
+        if self._child is not None:
+            self._child.start()
+
     def warm_up(self) -> None:
-        """Loads the model and embeds topics, mates and exemplars now instead of on first use."""
-        self._analyser.loaded()
+        """Loads the model and embeds topics, mates and exemplars now (in the child, if any)."""
+        if self._child is not None:
+            self._child.start().result()
+        else:
+            self._analyser.loaded()
+
+    async def child_pid(self) -> int | None:
+        """The child process's pid (starting it if none runs); None when analysing in-thread."""
+        return await self._child.pid() if self._child is not None else None
+
+    def close(self) -> None:
+        """Stops the child process, if any, and waits for it to exit; a later call restarts it."""
+        if self._child is not None:
+            self._child.close()
+
+    async def aclose(self) -> None:
+        """`close()` without blocking the event loop (the child may finish a batch first)."""
+        await asyncio.to_thread(self.close)
 
     def analyse(self, text: str, context: PreprocessContext) -> Analysis:
-        """Topic, mate and difficulty of a message (CPU work, no I/O, no cache)."""
+        """Topic, mate and difficulty of a message, in this process (no I/O, no cache)."""
         return self._analyser.analyse_many([(text, context)])[0]
 
     def analyse_many(self, items: Sequence[Item]) -> list[Analysis]:
-        """Topic, mate and difficulty of several messages in one encoder call (no cache)."""
+        """Several messages in one encoder call, in this process (no cache)."""
         return self._analyser.analyse_many(items)
 
     async def preprocess(self, text: str, context: PreprocessContext) -> PreprocessResult:
@@ -168,6 +203,7 @@ class Preprocessor:
             cache_hits=self._cache.hits,
             cache_entries=len(self._cache),
             batch_sizes=tuple(batcher.batch_sizes) if batcher is not None else (),
+            child_calls=self._child.calls if self._child is not None else 0,
         )
 
     def clear_cache(self) -> None:
@@ -183,9 +219,9 @@ class Preprocessor:
                 self._batchers[loop] = batcher
         return batcher
 
-    def _analyse_batch(self, items: Sequence[Item]) -> list[Analysis]:
-        # Runs in a worker thread. Identical messages queued together are analysed once, and
-        # ones analysed since they were queued come from the cache.
+    async def _analyse_batch(self, items: Sequence[Item]) -> list[Analysis]:
+        # On the event loop, only dictionary work: identical messages queued together are
+        # analysed once, and ones analysed since they were queued come from the cache.
         keys = [analysis_key(text, context) for text, context in items]
         found: dict[AnalysisKey, Analysis] = {}
         todo: dict[AnalysisKey, Item] = {}
@@ -197,13 +233,18 @@ class Preprocessor:
                 else:
                     todo[key] = item
         if todo:
-            analysed = self._analyser.analyse_many(list(todo.values()))
+            analysed = await self._run_model(list(todo.values()))
             for key, analysis in zip(todo, analysed, strict=True):
                 self._cache.put(key, analysis)
                 found[key] = analysis
             with self._lock:
                 self._analysed += len(todo)
         return [found[key] for key in keys]
+
+    async def _run_model(self, items: list[Item]) -> list[Analysis]:
+        if self._child is not None:
+            return await self._child.analyse_many(items)
+        return await asyncio.to_thread(self._analyser.analyse_many, items)
 
     async def _moderate(self, text: str) -> tuple[ModerationVerdict | None, str | None]:
         if self._moderator is None:
@@ -214,24 +255,33 @@ class Preprocessor:
             return None, str(error)
 
 
-_default: Preprocessor | None = None
+_installed: Preprocessor | None = None
+_fallback: Preprocessor | None = None  # kept apart, so "none installed" stays visible
 _default_lock = threading.Lock()
 
 
 def install_preprocessor(preprocessor: Preprocessor | None) -> None:
     """Sets the process's preprocessor (e.g. one with a moderator from the app's settings)."""
-    global _default
+    global _installed
     with _default_lock:
-        _default = preprocessor
+        _installed = preprocessor
+
+
+def installed_preprocessor() -> Preprocessor | None:
+    """The preprocessor installed with `install_preprocessor`, if any."""
+    with _default_lock:
+        return _installed
 
 
 def default_preprocessor() -> Preprocessor:
     """The process's preprocessor: the installed one, else the packaged config, no moderator."""
-    global _default
+    global _fallback
     with _default_lock:
-        if _default is None:
-            _default = Preprocessor()
-        return _default
+        if _installed is not None:
+            return _installed
+        if _fallback is None:
+            _fallback = Preprocessor()
+        return _fallback
 
 
 async def preprocess(text: str, context: object = None) -> PreprocessResult:

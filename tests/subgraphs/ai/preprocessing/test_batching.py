@@ -1,10 +1,10 @@
-"""MicroBatcher: concurrent callers on one loop share worker-thread calls."""
+"""MicroBatcher: concurrent callers on one loop share one call of the batch function."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import pytest
 
@@ -29,6 +29,15 @@ class Doubler:
         return [item * 2 for item in items]
 
 
+def threaded(doubler: Doubler) -> Callable[[Sequence[int]], Awaitable[list[int]]]:
+    """The doubler as a batch function run in a worker thread (as the in-thread preprocessor)."""
+
+    async def run(items: Sequence[int]) -> list[int]:
+        return await asyncio.to_thread(doubler, items)
+
+    return run
+
+
 async def _wait_started(doubler: Doubler) -> None:
     assert await asyncio.to_thread(doubler.started.wait, 30)
     doubler.started.clear()
@@ -36,14 +45,14 @@ async def _wait_started(doubler: Doubler) -> None:
 
 async def test_a_lone_call_runs_at_once_as_a_batch_of_one() -> None:
     doubler = Doubler()
-    batcher = MicroBatcher(doubler)
+    batcher = MicroBatcher(threaded(doubler))
     assert await batcher.submit(21) == 42
     assert doubler.batches == [[21]] and list(batcher.batch_sizes) == [1]
 
 
 async def test_calls_made_together_share_one_batch_and_get_their_own_results() -> None:
     doubler = Doubler()
-    batcher = MicroBatcher(doubler)
+    batcher = MicroBatcher(threaded(doubler))
     results = await asyncio.gather(*(batcher.submit(n) for n in range(5)))
     assert results == [0, 2, 4, 6, 8]
     assert doubler.batches == [[0, 1, 2, 3, 4]]
@@ -51,7 +60,7 @@ async def test_calls_made_together_share_one_batch_and_get_their_own_results() -
 
 async def test_calls_arriving_while_a_batch_runs_form_the_next_batches_up_to_the_bound() -> None:
     doubler = Doubler()
-    batcher = MicroBatcher(doubler, max_batch=4)
+    batcher = MicroBatcher(threaded(doubler), max_batch=4)
     doubler.release.clear()
     first = batcher.submit(100)
     await _wait_started(doubler)
@@ -64,7 +73,7 @@ async def test_calls_arriving_while_a_batch_runs_form_the_next_batches_up_to_the
 
 async def test_an_error_in_a_batch_reaches_every_caller_of_that_batch_only() -> None:
     doubler = Doubler()
-    batcher = MicroBatcher(doubler)
+    batcher = MicroBatcher(threaded(doubler))
     doubler.release.clear()
     first = batcher.submit(1)
     await _wait_started(doubler)
@@ -78,7 +87,7 @@ async def test_an_error_in_a_batch_reaches_every_caller_of_that_batch_only() -> 
 
 async def test_a_caller_cancelled_before_its_batch_runs_is_left_out() -> None:
     doubler = Doubler()
-    batcher = MicroBatcher(doubler)
+    batcher = MicroBatcher(threaded(doubler))
     doubler.release.clear()
     first = batcher.submit(1)
     await _wait_started(doubler)
@@ -91,7 +100,7 @@ async def test_a_caller_cancelled_before_its_batch_runs_is_left_out() -> None:
 
 async def test_a_caller_cancelled_while_its_batch_runs_does_not_disturb_the_others() -> None:
     doubler = Doubler()
-    batcher = MicroBatcher(doubler)
+    batcher = MicroBatcher(threaded(doubler))
     doubler.release.clear()
 
     async def caller(n: int) -> int:
@@ -108,19 +117,22 @@ async def test_a_caller_cancelled_while_its_batch_runs_does_not_disturb_the_othe
 
 
 async def test_a_batch_function_giving_the_wrong_number_of_results_fails_its_callers() -> None:
-    batcher: MicroBatcher[int, int] = MicroBatcher(lambda items: [0])
+    async def one_result(items: Sequence[int]) -> list[int]:
+        return [0]
+
+    batcher: MicroBatcher[int, int] = MicroBatcher(one_result)
     outcomes = await asyncio.gather(batcher.submit(1), batcher.submit(2), return_exceptions=True)
     assert all(isinstance(outcome, RuntimeError) for outcome in outcomes)
 
 
 def test_a_batch_bound_below_one_is_refused() -> None:
     with pytest.raises(ValueError):
-        MicroBatcher(Doubler(), max_batch=0)
+        MicroBatcher(threaded(Doubler()), max_batch=0)
 
 
 async def test_cancelled_callers_do_not_take_places_in_a_batch() -> None:
     doubler = Doubler()
-    batcher = MicroBatcher(doubler, max_batch=3)
+    batcher = MicroBatcher(threaded(doubler), max_batch=3)
     doubler.release.clear()
     first = batcher.submit(0)
     await _wait_started(doubler)
