@@ -19,6 +19,7 @@ from subgraphs.ai.preprocessing import (
     PreprocessResult,
     installed_preprocessor,
 )
+from subgraphs.ai.preprocessing.analysis_process import CHILD_NICENESS
 from subgraphs.ai.runtime import AiRuntime, current_runtime, use_runtime
 from subgraphs.ai.settings import AiSettings
 from tests.subgraphs.ai.preprocessing.support import CALLS, LONG, NO_MATES, assert_same_analysis
@@ -49,6 +50,13 @@ async def test_the_child_gives_the_in_thread_results(
         assert_same_analysis(result, preprocessor.analyse(text, context))
     child_pid = await child.child_pid()
     assert child_pid is not None and child_pid != os.getpid()
+
+
+async def test_the_child_runs_at_a_lower_cpu_priority_than_its_router(child: Preprocessor) -> None:
+    pid = await child.child_pid()
+    assert pid is not None
+    router_niceness = os.getpriority(os.PRIO_PROCESS, 0)
+    assert os.getpriority(os.PRIO_PROCESS, pid) == min(19, router_niceness + CHILD_NICENESS)
 
 
 async def test_concurrent_calls_reach_the_child_as_one_batch(child: Preprocessor) -> None:
