@@ -16,6 +16,7 @@ from router.http.workers import serve_workers
 from router.supergraph_config import SubgraphEntry, SupergraphConfig, load_asgi_app
 from router.transports import SubgraphTransport
 from shared.gc_tuning import tune_collector
+from shared.uvicorn_http import HttpProtocol
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -43,7 +44,7 @@ def uvicorn_server(app: RouterApp, host: str, port: int) -> uvicorn.Server:
         host=host,
         port=port,
         loop="uvloop",
-        http="httptools",
+        http=HttpProtocol,  # httptools, without a cycle left per WebSocket
         ws="websockets",
         # Subscription events are small JSON frames: compressing each costs CPU per event
         # and saves little.

@@ -20,6 +20,7 @@ from shared.gc_tuning import tune_collector
 from shared.logging import configure_logging
 from shared.settings import ServiceSettings
 from shared.tracing import configure_tracing
+from shared.uvicorn_http import HttpProtocol
 
 DEFAULT_PORT = 4100
 
@@ -59,5 +60,6 @@ def serve_app(
         log_config=None,
         access_log=args.access_log,
         lifespan="auto",
+        http=HttpProtocol,  # httptools, without a cycle left per WebSocket
     )
     return 0

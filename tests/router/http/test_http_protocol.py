@@ -1,0 +1,64 @@
+"""The router's HTTP protocol: a WebSocket upgrade leaves no HTTP protocol for the collector."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from websockets.asyncio.client import connect
+
+from router.http.command import uvicorn_server
+from tests.support.ports import free_port
+from tests.support.waiting import eventually
+
+CONNECTIONS = 20
+
+
+async def echo_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """Lifespan, and a WebSocket that answers each text with the same text."""
+    if scope["type"] == "lifespan":
+        while (message := await receive())["type"] != "lifespan.shutdown":
+            await send({"type": "lifespan.startup.complete"})
+        await send({"type": "lifespan.shutdown.complete"})
+        return
+    assert scope["type"] == "websocket"
+    await receive()  # websocket.connect
+    await send({"type": "websocket.accept"})
+    while (message := await receive())["type"] == "websocket.receive":
+        await send({"type": "websocket.send", "text": message["text"]})
+
+
+@pytest.fixture
+async def server_url() -> AsyncIterator[str]:
+    port = free_port()
+    server = uvicorn_server(echo_app, "127.0.0.1", port)  # type: ignore[arg-type]
+    serving = asyncio.create_task(server.serve())
+    await eventually(lambda: server.started, seconds=10)
+    yield f"ws://127.0.0.1:{port}/"
+    server.should_exit = True
+    await serving
+
+
+def live_http_protocols() -> int:
+    # type(), not isinstance(): the heap holds weak proxies to dead objects too.
+    return sum(issubclass(type(o), HttpToolsProtocol) for o in gc.get_objects())
+
+
+async def test_websocket_connections_leave_no_http_protocol_for_the_collector(
+    server_url: str,
+) -> None:
+    gc.collect()
+    gc.disable()  # what is left in a cycle stays countable until the end of the test
+    try:
+        for index in range(CONNECTIONS):
+            async with connect(server_url) as socket:
+                await socket.send(f"hello {index}")
+                assert await socket.recv() == f"hello {index}"
+        # Freed by reference counting alone once each connection is closed on both sides.
+        await eventually(lambda: live_http_protocols() == 0, seconds=5)
+    finally:
+        gc.enable()
