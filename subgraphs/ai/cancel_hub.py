@@ -3,8 +3,8 @@
 Core's `cancellation` helper opens a pub/sub connection per reply, which holds one of the
 Redis pool's connections (100 by default) for the reply's whole life; a thousand concurrent
 replies would exhaust it. The hub subscribes once to `mateway:chat:cancel:*` (core's channel
-names) and sets the Event of whichever running reply a signal names; the marker key core
-leaves is still checked after registering, so a stop sent just before the reply started
+names) and sets the StopSignal of whichever running reply a signal names; the marker key
+core leaves is still checked after registering, so a stop sent just before the reply started
 listening is seen too.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
@@ -24,11 +24,53 @@ from subgraphs.core.chats.cancel import CHANNEL_PREFIX, MARKER_PREFIX
 logger = logging.getLogger("mateway.ai.cancel")
 
 
-class CancelHub:
-    """One listener per event loop; `watch(redis, message_id)` yields that reply's Event."""
+class StopSignal:
+    """Set once, when a reply is cancelled; runs the callbacks registered with `on_set`.
+
+    An asyncio.Event would need a task per reply waiting on it to act on the stop. That task,
+    its coroutines and futures lived as long as the reply, and the cyclic collector walks every
+    such object of every open stream on each pass (tests/benchmarks/ai).
+    """
 
     def __init__(self) -> None:
-        self._events: dict[str, set[asyncio.Event]] = {}
+        self._set = False
+        self._callbacks: list[Callable[[], None]] = []
+
+    def is_set(self) -> bool:
+        """Whether the reply was cancelled."""
+        return self._set
+
+    def set(self) -> None:
+        """Mark the reply cancelled and run the registered callbacks (once)."""
+        if self._set:
+            return
+        self._set = True
+        callbacks, self._callbacks = self._callbacks, []
+        for callback in callbacks:
+            callback()
+
+    def on_set(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Run `callback` when set (now, if it already is); returns what unregisters it."""
+        if self._set:
+            callback()
+            return _nothing
+        self._callbacks.append(callback)
+        return lambda: self._forget(callback)
+
+    def _forget(self, callback: Callable[[], None]) -> None:
+        with contextlib.suppress(ValueError):
+            self._callbacks.remove(callback)
+
+
+def _nothing() -> None:
+    return None
+
+
+class CancelHub:
+    """One listener per event loop; `watch(redis, message_id)` yields that reply's StopSignal."""
+
+    def __init__(self) -> None:
+        self._events: dict[str, set[StopSignal]] = {}
         self._listener: asyncio.Task[None] | None = None
         self._pubsub: PubSub | None = None
         self._lock: asyncio.Lock | None = None
@@ -66,9 +108,9 @@ class CancelHub:
                 await pubsub.aclose()  # type: ignore[no-untyped-call]
 
     @contextlib.asynccontextmanager
-    async def watch(self, redis: Redis, message_id: str) -> AsyncIterator[asyncio.Event]:
-        """An Event set when `message_id`'s reply is cancelled, while the block runs."""
-        stop = asyncio.Event()
+    async def watch(self, redis: Redis, message_id: str) -> AsyncIterator[StopSignal]:
+        """A StopSignal set when `message_id`'s reply is cancelled, while the block runs."""
+        stop = StopSignal()
         try:
             await self._ensure_listening(redis)
         except (RedisError, OSError) as error:

@@ -8,7 +8,6 @@ generated is stored (status `cancelled`) and only the tokens used are reported.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ import strawberry
 from shared.auth.keys import keys_from_settings
 from shared.errors import ErrorCode, MatewayError
 from shared.identity import Identity
+from subgraphs.ai.cancel_hub import StopSignal
 from subgraphs.ai.config import ModelConfig
 from subgraphs.ai.history import ReplyContext, store_reply
 from subgraphs.ai.preprocess_step import moderation_configured, preprocessing_event
@@ -173,7 +173,7 @@ class Reply:
         )
 
     async def _step(
-        self, messages: tuple[ChatMessage, ...], offer: bool, stop: asyncio.Event, step: Step
+        self, messages: tuple[ChatMessage, ...], offer: bool, stop: StopSignal, step: Step
     ) -> AsyncIterator[AiChatEvent]:
         specs = tuple(tool.spec for tool in self.tools.values()) if offer else ()
         request = ChatRequest(
@@ -181,7 +181,7 @@ class Reply:
         )
         routed = self.router.stream(self.context.mate.preferred_model, request)
         pump = StreamPump(routed, self.settings.delta_window_ms / 1000)
-        watcher = asyncio.create_task(_stop_on(stop, pump))
+        unwatch = stop.on_set(pump.stop)
         try:
             found = await self._preprocessed(wait=self._gated)
             if found is not None:
@@ -212,7 +212,7 @@ class Reply:
             if found is not None:
                 yield found
         finally:
-            watcher.cancel()
+            unwatch()
             await pump.aclose()
         self.tally.add(routed.model, step.usage or estimated_usage(messages, step.text))
         if pump.error is not None and not pump.cancelled:
@@ -255,7 +255,7 @@ class Reply:
             ) from error
         raise error
 
-    async def _run_tools(self, step: Step, stop: asyncio.Event) -> AsyncIterator[AiChatEvent]:
+    async def _run_tools(self, step: Step, stop: StopSignal) -> AsyncIterator[AiChatEvent]:
         keys = keys_from_settings(self.settings)
         token = delegated_token(self.identity, keys, self.settings.delegated_token_seconds)
         http = self.runtime.router_http()
@@ -281,10 +281,3 @@ class Reply:
             result = self._results.get(call.id, json.dumps({"error": "not run (cancelled)"}))
             out.append(ChatMessage("tool", result, tool_call_id=call.id, name=call.name))
         return out
-
-
-async def _stop_on(stop: asyncio.Event, pump: StreamPump) -> None:
-    """Stop the pump when the reply is cancelled."""
-    with contextlib.suppress(asyncio.CancelledError):
-        await stop.wait()
-        pump.stop()
