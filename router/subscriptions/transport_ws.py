@@ -69,6 +69,7 @@ class TransportWsSession:
         self._operations: dict[str, asyncio.Task[None]] = {}
         self._send_lock = asyncio.Lock()
         self._closed = False
+        self._init_timer: asyncio.Task[None] | None = None
 
     async def run(self) -> None:
         """Accepts (when the client speaks the protocol) and serves until either side closes."""
@@ -79,7 +80,7 @@ class TransportWsSession:
             await self._send({"type": "websocket.close", "code": 4406, "reason": "Subprotocol"})
             return
         await self._send({"type": "websocket.accept", "subprotocol": PROTOCOL})
-        init_timer = asyncio.create_task(self._init_deadline())
+        self._init_timer = asyncio.create_task(self._init_deadline())
         try:
             await self._serve()
         except _Close as close:
@@ -87,7 +88,7 @@ class TransportWsSession:
         except _ClientGone:
             pass  # an acknowledgement or pong found the client gone: the session ends
         finally:
-            init_timer.cancel()
+            self._init_timer.cancel()
             await self._cancel_all()
 
     async def _serve(self) -> None:
@@ -126,6 +127,9 @@ class TransportWsSession:
         if self._init_received:
             raise _Close(4429, "Too many initialisation requests")
         self._init_received = True
+        if self._init_timer is not None:
+            # Its work is done: not a task (with its coroutines and timer) kept per connection.
+            self._init_timer.cancel()
         payload = message.get("payload")
         if payload is not None and not isinstance(payload, dict):
             raise _Close(4400, "connection_init payload must be an object")

@@ -110,6 +110,19 @@ async def test_missing_connection_init_closes_4408_after_the_timeout() -> None:
     assert await _close_code([], config) == 4408
 
 
+async def test_the_initialisation_timer_ends_with_the_acknowledgement() -> None:
+    def init_timers() -> int:
+        return sum("_init_deadline" in repr(task.get_coro()) for task in asyncio.all_tasks())
+
+    config = RouterConfig(subscriptions=SubscriptionSettings(init_timeout_seconds=60))
+    async with ws_connect(make_router(config)) as ws:
+        await init(ws)
+        await asyncio.sleep(0)  # the cancelled timer's task ends on the loop's next turn
+        assert init_timers() == 0
+        await subscribe(ws, REVIEWS)
+        assert len(await collect(ws)) == 4  # three events and complete: the session serves
+
+
 async def test_duplicate_operation_id_closes_4409_and_ends_the_first() -> None:
     baseline = PROBE.open
     subscribe_message = {"id": "a", "type": "subscribe", "payload": {"query": ENDLESS}}
