@@ -6,8 +6,7 @@ connection is upgraded to a WebSocket: from then on nothing uses the HTTP protoc
 pair, with the request's headers, is left for the cyclic garbage collector. Every WebSocket
 connection left about 30 such objects: three quarters of the router's cyclic garbage in the
 AI benchmark (tests/benchmarks/ai, where each reply opens its own connection), and the
-collector's passes are what delay the streams there. The router and
-every app serve with it.
+collector's passes are what delay the streams there. The router and every app serve with it.
 """
 
 from __future__ import annotations
