@@ -100,8 +100,15 @@ class AiRuntime:
             timeout=timeouts.first_byte,
         )
 
-    def start_preprocessing(self) -> None:
-        """Installs a preprocessor from the settings and starts its child process, if any."""
+    def install_preprocessing(self) -> None:
+        """Installs a preprocessor from the settings (one installed by hand is kept).
+
+        Its child process starts with the first message it analyses, not here: an idle
+        platform does not hold the model's memory (about 175 MB per router process; the
+        platform's idle RSS goal, tests/platform/test_start_server.py). The first message
+        after a start waits for the child's spawn and model load (about a second), and only
+        its preprocessing event does unless a moderator gates the text.
+        """
         if self._preprocessor is None:
             if installed_preprocessor() is not None:
                 return  # one installed by hand (a test's own) is kept
@@ -109,8 +116,6 @@ class AiRuntime:
                 moderator=self.moderator(), child_process=self.settings.preprocessing_child_process
             )
             install_preprocessor(self._preprocessor)
-        # The child loads the model now, not on the first message (again after a stop).
-        self._preprocessor.start()
 
     async def stop_preprocessing(self) -> None:
         """Stops the preprocessor's child process and waits for it to exit."""
@@ -141,7 +146,7 @@ def current_runtime() -> AiRuntime:
         source = Path(__file__).with_name(MANIFEST_FILE)
         settings = load_app_settings(AiSettings, load_manifest(source), source)
         runtime = AiRuntime(settings)
-        runtime.start_preprocessing()
+        runtime.install_preprocessing()
         _current.append(runtime)
     return _current[0]
 
@@ -149,17 +154,18 @@ def current_runtime() -> AiRuntime:
 def use_runtime(runtime: AiRuntime | None) -> None:
     """Install `runtime` for this process (None: build from settings on next use)."""
     if runtime is not None:
-        runtime.start_preprocessing()
+        runtime.install_preprocessing()
     _current[:] = [runtime] if runtime is not None else []
 
 
 @asynccontextmanager
 async def ai_lifespan(_app: object) -> AsyncIterator[None]:
-    """The ai app's ASGI lifespan: preprocessing's child process starts and stops with it."""
+    """The ai app's ASGI lifespan: preprocessing is installed at start; its child process, if
+    one was started, is stopped at shutdown."""
     runtime: AiRuntime | None = None
     try:
         runtime = current_runtime()
-        runtime.start_preprocessing()  # also after a previous shutdown stopped it
+        runtime.install_preprocessing()
     except MatewayError:  # misconfigured moderation: each reply answers it, as before
         logging.getLogger("mateway.ai").exception("ai runtime not started")
     try:

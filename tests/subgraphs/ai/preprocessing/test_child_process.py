@@ -6,7 +6,7 @@ import asyncio
 import multiprocessing
 import os
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from subgraphs.ai.preprocessing import (
     PreprocessContext,
     Preprocessor,
     PreprocessResult,
+    install_preprocessor,
     installed_preprocessor,
 )
 from subgraphs.ai.preprocessing.analysis_process import CHILD_NICENESS
@@ -137,9 +138,13 @@ def test_a_custom_encoder_cannot_go_to_a_child(preprocessor: Preprocessor) -> No
 
 
 @pytest.fixture
-def no_preprocessor_installed() -> None:
-    """The ai runtime installs its own only where none is installed already."""
-    assert installed_preprocessor() is None
+def no_preprocessor_installed() -> Iterator[None]:
+    """None installed during the test (the ai runtime installs its own only where none is);
+    what an earlier test's runtime left installed is put back after."""
+    earlier = installed_preprocessor()
+    install_preprocessor(None)
+    yield
+    install_preprocessor(earlier)
 
 
 @pytest.mark.usefixtures("no_preprocessor_installed")
@@ -172,7 +177,7 @@ async def test_the_ai_runtime_setting_keeps_preprocessing_in_a_thread() -> None:
 
 
 @pytest.mark.usefixtures("no_preprocessor_installed")
-async def test_the_ai_app_starts_the_child_with_its_lifespan_and_stops_it_at_shutdown() -> None:
+async def test_the_ai_app_starts_no_child_until_a_message_and_stops_it_at_shutdown() -> None:
     from subgraphs.ai.app import app
 
     use_runtime(None)
@@ -181,11 +186,13 @@ async def test_the_ai_app_starts_the_child_with_its_lifespan_and_stops_it_at_shu
     await lifespan.startup()
     runtime = current_runtime()
     try:
-        started = {process.pid for process in multiprocessing.active_children()} - before
+        idle = {process.pid for process in multiprocessing.active_children()} - before
+        assert idle == set()  # an idle platform holds no model
         installed = installed_preprocessor()
         assert installed is not None
+        assert (await installed.preprocess("Who wrote Hamlet?", PreprocessContext())).topic.id
         pid = await installed.child_pid()
-        assert pid is not None and started == {pid}  # spawned at startup, before any message
+        assert pid is not None and alive(pid)
         await lifespan.shutdown()
         assert not alive(pid)
     finally:
