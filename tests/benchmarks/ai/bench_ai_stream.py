@@ -439,8 +439,9 @@ def cpu_seconds(pid: int) -> float:
 
 
 async def settled(platform: Platform, limit: float = 30.0) -> float:
-    """Wait until the router is nearly idle (it finishes the streams cut at the end of its
-    run, so that work does not load the machine under the baseline); seconds waited."""
+    """Wait until the router is nearly idle (after the warm-up, its preprocessing processes
+    starting; after its run, it finishes the streams cut at the end, so that work does not
+    load the machine under the baseline); seconds waited."""
     started = time.monotonic()
     used = platform.cpu_seconds()
     while time.monotonic() - started < limit:
@@ -539,6 +540,9 @@ async def test_bench_ai_stream(platform: Platform, chats: Chats, provider: str) 
     ready = await prepared(platform, chats, TTFT_ROUNDS + warm_ups)
     for reply in ready[:warm_ups]:
         await mateway_stream(platform, reply, first_only=True)
+    # The first messages start each router's preprocessing process (spawn, model load: about
+    # a second of CPU each), part of warming up, not of the next requests' latency.
+    await settled(platform)
     through = []
     for reply in ready[warm_ups:]:
         # Each on a quiet platform: the previous reply's storing and settling, which follow
