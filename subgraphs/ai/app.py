@@ -10,5 +10,6 @@ from subgraphs.ai.settings import AiSettings
 
 bundle = create_app(Path(__file__).parent, settings_class=AiSettings)
 app = bundle.asgi
-# Starts preprocessing's child process with the app (the router runs in-process apps' lifespans).
+# Installs preprocessing at the app's start and stops its child process at shutdown (the router
+# runs in-process apps' lifespans).
 app.router.lifespan_context = ai_lifespan

@@ -164,8 +164,7 @@ async def ai_lifespan(_app: object) -> AsyncIterator[None]:
     one was started, is stopped at shutdown."""
     runtime: AiRuntime | None = None
     try:
-        runtime = current_runtime()
-        runtime.install_preprocessing()
+        runtime = current_runtime()  # installs preprocessing
     except MatewayError:  # misconfigured moderation: each reply answers it, as before
         logging.getLogger("mateway.ai").exception("ai runtime not started")
     try:

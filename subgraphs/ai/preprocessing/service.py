@@ -102,7 +102,7 @@ class Preprocessor:
     """Routes a message to a topic and a mate, estimates its difficulty and moderates it.
 
     With `child_process=True` the model work of `preprocess()` runs in one spawned child
-    process (started by `start()` or the first call, stopped by `close()`/`aclose()`), so its
+    process (started by the first call or `warm_up()`, stopped by `close()`/`aclose()`), so its
     CPU and GIL leave this process's event loop; else in a worker thread of this process.
     """
 
@@ -136,11 +136,6 @@ class Preprocessor:
     def moderates(self) -> bool:
         """Whether a moderator checks each message."""
         return self._moderator is not None
-
-    def start(self) -> None:
-        """Starts the child process and its model load without waiting (no-op in-thread)."""
-        if self._child is not None:
-            self._child.start()
 
     def warm_up(self) -> None:
         """Loads the model and embeds topics, mates and exemplars now (in the child, if any)."""
