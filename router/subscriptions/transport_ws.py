@@ -69,7 +69,10 @@ class TransportWsSession:
         self._operations: dict[str, asyncio.Task[None]] = {}
         self._send_lock = asyncio.Lock()
         self._closed = False
-        self._init_timer: asyncio.Task[None] | None = None
+        # A timer, not a sleeping task: a cancelled task keeps its CancelledError, traceback
+        # and frames in a reference cycle, garbage for the collector at every connection.
+        self._init_timer: asyncio.TimerHandle | None = None
+        self._init_closing: asyncio.Task[None] | None = None
 
     async def run(self) -> None:
         """Accepts (when the client speaks the protocol) and serves until either side closes."""
@@ -80,7 +83,8 @@ class TransportWsSession:
             await self._send({"type": "websocket.close", "code": 4406, "reason": "Subprotocol"})
             return
         await self._send({"type": "websocket.accept", "subprotocol": PROTOCOL})
-        self._init_timer = asyncio.create_task(self._init_deadline())
+        loop = asyncio.get_running_loop()
+        self._init_timer = loop.call_later(self._init_timeout, self._init_deadline)
         try:
             await self._serve()
         except _Close as close:
@@ -128,8 +132,7 @@ class TransportWsSession:
             raise _Close(4429, "Too many initialisation requests")
         self._init_received = True
         if self._init_timer is not None:
-            # Its work is done: not a task (with its coroutines and timer) kept per connection.
-            self._init_timer.cancel()
+            self._init_timer.cancel()  # its work is done: not a timer kept per connection
         payload = message.get("payload")
         if payload is not None and not isinstance(payload, dict):
             raise _Close(4400, "connection_init payload must be an object")
@@ -216,10 +219,11 @@ class TransportWsSession:
             await stream.aclose()
         return outcome
 
-    async def _init_deadline(self) -> None:
-        await asyncio.sleep(self._init_timeout)
-        if not self._init_received:
-            await self._close(4408, "Connection initialisation timeout")
+    def _init_deadline(self) -> None:
+        if not self._init_received and not self._closed:
+            self._init_closing = asyncio.create_task(
+                self._close(4408, "Connection initialisation timeout")
+            )
 
     async def _emit(self, message: dict[str, Any]) -> None:
         if self._closed:

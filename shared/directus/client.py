@@ -139,7 +139,9 @@ class DirectusClient:
         return cls(access.url, access.token, **kwargs)
 
     async def aclose(self) -> None:
-        """Close the connection pool."""
+        """Send the rows `add_item` holds, then close the connection pool."""
+        for batcher in self._batchers.values():
+            await batcher.drain()
         await self._http.aclose()
 
     async def __aenter__(self) -> Self:

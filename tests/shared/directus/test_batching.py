@@ -11,6 +11,7 @@ import orjson
 import pytest
 
 from shared.directus.api_errors import DirectusApiError
+from shared.directus.batching import CreateBatcher
 from shared.directus.client import DirectusClient, RetryPolicy
 from shared.directus.runtime import DirectusServer
 from shared.errors import ErrorCode
@@ -129,3 +130,47 @@ async def test_at_most_two_calls_per_collection_are_in_flight(
         assert len(await _names_stored(client, tag)) == 200
     assert transport.most_in_flight == 2
     assert sum(_posted_rows(transport)) == 200
+
+
+async def test_rows_that_come_within_the_spacing_go_together(
+    counted: tuple[DirectusClient, CountingTransport],
+) -> None:
+    client, transport = counted
+    batcher = CreateBatcher(client, "apps", spacing_seconds=1.0)
+    tag = f"spaced-{uuid.uuid4().hex[:8]}"
+    await batcher.create({"name": f"{tag}-first"})  # a quiet collection: sent at once
+    later = []
+    for n in range(4):  # one after another, each before the spacing is over
+        later.append(asyncio.create_task(batcher.create({"name": f"{tag}-{n}"})))
+        await asyncio.sleep(0.02)
+    await asyncio.gather(*later)
+    assert _posted_rows(transport) == [1, 4]
+    assert len(await _names_stored(client, tag)) == 5
+
+
+async def test_a_full_batch_does_not_wait_for_the_spacing(
+    counted: tuple[DirectusClient, CountingTransport],
+) -> None:
+    client, transport = counted
+    batcher = CreateBatcher(client, "apps", max_rows=10, spacing_seconds=600.0)
+    tag = f"full-{uuid.uuid4().hex[:8]}"
+    await asyncio.wait_for(batcher.create({"name": f"{tag}-first"}), 30)
+    rows = [batcher.create({"name": f"{tag}-{n}"}) for n in range(10)]
+    await asyncio.wait_for(asyncio.gather(*rows), 30)  # not 600 s
+    assert _posted_rows(transport) == [1, 10]
+
+
+async def test_closing_the_client_sends_the_rows_waiting_for_the_spacing(
+    platform_directus: DirectusServer,
+) -> None:
+    tag = f"closing-{uuid.uuid4().hex[:8]}"
+    client = DirectusClient(platform_directus.url, platform_directus.platform_token)
+    batcher = client._batchers["apps"] = CreateBatcher(client, "apps", spacing_seconds=600.0)
+    await batcher.create({"name": f"{tag}-first"})
+    waiting = [asyncio.create_task(batcher.create({"name": f"{tag}-{n}"})) for n in range(3)]
+    await asyncio.sleep(0.05)
+    assert not any(task.done() for task in waiting)  # held for the spacing
+    await asyncio.wait_for(client.aclose(), 30)
+    await asyncio.wait_for(asyncio.gather(*waiting), 30)  # each stored, none failed
+    async with DirectusClient(platform_directus.url, platform_directus.platform_token) as check:
+        assert len(await _names_stored(check, tag)) == 4
