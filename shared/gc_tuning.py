@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+THRESHOLDS = (700, 3, 10)  # CPython's (700, 10, 10), with middle passes 3x as often
 RECLAIM_SECONDS = 600.0
 RECLAIM_GROWTH = 1.25
 _OLDEST = 2  # CPython's generations: 0, 1 and 2
@@ -96,7 +97,9 @@ class SurvivorFreezer:
 
 
 def tune_collector(reclaim_seconds: float = RECLAIM_SECONDS) -> SurvivorFreezer:
-    """For a server, once started: freeze what exists, then the survivors of full passes."""
+    """For a server, once started: freeze what exists, then the survivors of full passes;
+    shorter middle-generation passes."""
+    gc.set_threshold(*THRESHOLDS)
     freeze_startup_objects()
     freezer = SurvivorFreezer(reclaim_seconds)
     freezer.install()

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from shared.gc_tuning import SurvivorFreezer, freeze_startup_objects
+from shared.gc_tuning import SurvivorFreezer, freeze_startup_objects, tune_collector
 
 
 class Node:
@@ -99,3 +99,15 @@ def test_reclaim_collects_frozen_cycles_when_due_and_grown() -> None:
         assert not freezer.reclaim_if_due()  # time, but the frozen set did not grow
     finally:
         freezer.uninstall()
+
+
+def test_a_tuned_server_passes_its_middle_generation_every_three_young_passes() -> None:
+    before = gc.get_threshold()
+    freezer = tune_collector()
+    try:
+        young, middle, old = gc.get_threshold()
+        assert (young, middle, old) == (700, 3, 10)
+        assert gc.get_freeze_count() > 0  # and what existed at start is frozen
+    finally:
+        freezer.uninstall()
+        gc.set_threshold(*before)
