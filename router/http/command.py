@@ -16,7 +16,7 @@ from router.http.workers import serve_workers
 from router.supergraph_config import SubgraphEntry, SupergraphConfig, load_asgi_app
 from router.transports import SubgraphTransport
 from shared.gc_tuning import tune_collector
-from shared.uvicorn_http import HttpProtocol
+from shared.uvicorn_http import HttpProtocol, WebSocketProtocol
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -45,7 +45,7 @@ def uvicorn_server(app: RouterApp, host: str, port: int) -> uvicorn.Server:
         port=port,
         loop="uvloop",
         http=HttpProtocol,  # httptools, without a cycle left per WebSocket
-        ws="websockets",
+        ws=WebSocketProtocol,  # websockets' Sans-I/O, nothing left in a cycle per socket
         # Subscription events are small JSON frames: compressing each costs CPU per event
         # and saves little.
         ws_per_message_deflate=False,

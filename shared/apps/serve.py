@@ -20,7 +20,7 @@ from shared.gc_tuning import tune_collector
 from shared.logging import configure_logging
 from shared.settings import ServiceSettings
 from shared.tracing import configure_tracing
-from shared.uvicorn_http import HttpProtocol
+from shared.uvicorn_http import HttpProtocol, WebSocketProtocol
 
 DEFAULT_PORT = 4100
 
@@ -61,5 +61,6 @@ def serve_app(
         access_log=args.access_log,
         lifespan="auto",
         http=HttpProtocol,  # httptools, without a cycle left per WebSocket
+        ws=WebSocketProtocol,  # websockets' Sans-I/O, nothing left in a cycle per socket
     )
     return 0

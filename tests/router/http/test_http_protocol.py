@@ -1,4 +1,4 @@
-"""The router's HTTP protocol: a WebSocket upgrade leaves no HTTP protocol for the collector."""
+"""The router's uvicorn protocols: a closed WebSocket leaves nothing for the collector."""
 
 from __future__ import annotations
 
@@ -48,6 +48,14 @@ def live_http_protocols() -> int:
     return sum(issubclass(type(o), HttpToolsProtocol) for o in gc.get_objects())
 
 
+def live_websocket_objects() -> int:
+    """uvicorn's WebSocket protocols and websockets' connection objects still on the heap."""
+    modules = ("uvicorn.protocols.websockets", "websockets.server")
+    return sum(
+        str(type(o).__dict__.get("__module__", "")).startswith(modules) for o in gc.get_objects()
+    )
+
+
 async def test_websocket_connections_leave_no_http_protocol_for_the_collector(
     server_url: str,
 ) -> None:
@@ -60,5 +68,20 @@ async def test_websocket_connections_leave_no_http_protocol_for_the_collector(
                 assert await socket.recv() == f"hello {index}"
         # Freed by reference counting alone once each connection is closed on both sides.
         await eventually(lambda: live_http_protocols() == 0, seconds=5)
+    finally:
+        gc.enable()
+
+
+async def test_closed_websocket_connections_leave_nothing_for_the_collector(
+    server_url: str,
+) -> None:
+    gc.collect()
+    gc.disable()
+    try:
+        for index in range(CONNECTIONS):
+            async with connect(server_url) as socket:
+                await socket.send(f"hello {index}")
+                assert await socket.recv() == f"hello {index}"
+        await eventually(lambda: live_websocket_objects() == 0, seconds=5)
     finally:
         gc.enable()
