@@ -148,11 +148,11 @@ async def test_rows_that_come_within_the_spacing_go_together(
     assert len(await _names_stored(client, tag)) == 5
 
 
-async def test_a_full_batch_does_not_wait_for_the_spacing(
+async def test_enough_waiting_rows_do_not_wait_for_the_spacing(
     counted: tuple[DirectusClient, CountingTransport],
 ) -> None:
     client, transport = counted
-    batcher = CreateBatcher(client, "apps", max_rows=10, spacing_seconds=600.0)
+    batcher = CreateBatcher(client, "apps", spacing_seconds=600.0, enough_rows=10)
     tag = f"full-{uuid.uuid4().hex[:8]}"
     await asyncio.wait_for(batcher.create({"name": f"{tag}-first"}), 30)
     rows = [batcher.create({"name": f"{tag}-{n}"}) for n in range(10)]
