@@ -5,17 +5,19 @@ lookup, permissions): on this project's machines Directus writes about 176 rows/
 each, and 1,100 rows/s in calls of ten (tests/benchmarks/directus). A server storing many
 replies and ledger rows at once would spend its Directus on that overhead.
 
-`CreateBatcher` sends a row at once when the collection has been quiet: no call started in
-the last `spacing_seconds`. While rows keep coming, calls start at most once per spacing
-(and at most `lanes` at a time): the rows that arrive in between go together, so a write
-waits at most the spacing more; when `enough_rows` (10) wait, a free lane takes them at
-once, so writers that each wait for their row (64 of them in tests/benchmarks/directus) are
-not held to one call per spacing. Sending whenever a lane was free batched nothing at a steady
-rate: with 1,000 replies streaming (tests/benchmarks/ai), about 85 rows/s went as 85 calls/s
-and Directus took 0.37 of the machine's 2 cores, its routers waiting for a CPU 40% of the
-time; spaced by 0.2 s, 20 calls/s, 0.15 cores, routers waiting 20%, and the p99 delay
-added between streamed chunks went from 126-166 ms to 43 ms (before the collector tuning
-that took it under 25 ms). Directus writes a call's rows in one transaction, all or
+`CreateBatcher` sends a row at once when the collection has been quiet (no call started in
+the last `spacing_seconds`) or when its writers go one row after another (no row came while
+a call was in flight: one user's messages, each awaited before the next, are never held
+back). Once rows come from concurrent writers, calls start at most once per spacing (and at
+most `lanes` at a time), until a call goes with a single row: the rows that arrive in
+between go together, so a write waits at most the spacing more. When `enough_rows` (10)
+wait, a free lane takes them at once, so writers that each wait for their row (64 of them in
+tests/benchmarks/directus) are not held to one call per spacing. Sending whenever a lane was
+free batched nothing at a steady rate: with 1,000 replies streaming (tests/benchmarks/ai),
+about 85 rows/s went as 85 calls/s and Directus took 0.37 of the machine's 2 cores, its
+routers waiting for a CPU 40% of the time; spaced by 0.2 s, 20 calls/s, 0.15 cores, routers
+waiting 20%, and the p99 delay added between streamed chunks went from 126-166 ms to 43 ms.
+Directus writes a call's rows in one transaction, all or
 none: when it refuses a batch for something a row holds (HTTP 400: a duplicate, an invalid
 value), each of its rows is sent again alone, so every caller gets its own answer.
 """
@@ -61,11 +63,16 @@ class CreateBatcher:
         self._last_start = float("-inf")  # loop time the last call started
         self._timer: asyncio.TimerHandle | None = None
         self._draining = False
+        # Spaced only once rows came from concurrent writers: a writer awaiting each row
+        # before the next (one user's messages) must not wait for company that never comes.
+        self._spaced = False
 
     async def create(self, row: Mapping[str, Any]) -> None:
         """Create the row (with others when busy); raises as `DirectusClient.create_item`."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._queue.append((dict(row), done))
+        if self._busy:  # a row while another call is in flight: writers run concurrently
+            self._spaced = True
         self._start_calls()
         await done
 
@@ -84,12 +91,15 @@ class CreateBatcher:
         loop = asyncio.get_running_loop()
         while self._queue and self._busy < self.lanes:
             wait = self._last_start + self.spacing_seconds - loop.time()
-            if wait > 0 and len(self._queue) < self.enough_rows and not self._draining:
-                if self._timer is None:
+            if self._spaced and wait > 0 and len(self._queue) < self.enough_rows:
+                if self._timer is None and not self._draining:
                     self._timer = loop.call_later(wait, self._spacing_over)
-                return
+                if not self._draining:
+                    return
             self._last_start = loop.time()
             batch, self._queue = self._queue[: self.max_rows], self._queue[self.max_rows :]
+            if len(batch) == 1:  # no company came (or the collection was quiet): unspaced
+                self._spaced = False
             self._busy += 1
             task = asyncio.create_task(self._send(batch))
             self._tasks.add(task)

@@ -132,20 +132,33 @@ async def test_at_most_two_calls_per_collection_are_in_flight(
     assert sum(_posted_rows(transport)) == 200
 
 
-async def test_rows_that_come_within_the_spacing_go_together(
+async def test_rows_of_concurrent_writers_within_the_spacing_go_together(
     counted: tuple[DirectusClient, CountingTransport],
 ) -> None:
     client, transport = counted
     batcher = CreateBatcher(client, "apps", spacing_seconds=1.0)
     tag = f"spaced-{uuid.uuid4().hex[:8]}"
-    await batcher.create({"name": f"{tag}-first"})  # a quiet collection: sent at once
+    first = asyncio.create_task(batcher.create({"name": f"{tag}-first"}))  # sent at once
+    await asyncio.sleep(0)  # its call is in flight
     later = []
-    for n in range(4):  # one after another, each before the spacing is over
+    for n in range(4):  # other writers' rows, each before the spacing is over
         later.append(asyncio.create_task(batcher.create({"name": f"{tag}-{n}"})))
         await asyncio.sleep(0.02)
-    await asyncio.gather(*later)
+    await asyncio.gather(first, *later)
     assert _posted_rows(transport) == [1, 4]
     assert len(await _names_stored(client, tag)) == 5
+
+
+async def test_a_writer_going_one_row_after_another_is_not_held_back(
+    counted: tuple[DirectusClient, CountingTransport],
+) -> None:
+    """One user's messages, each stored before the next is sent, wait for no company."""
+    client, transport = counted
+    batcher = CreateBatcher(client, "apps", spacing_seconds=600.0)
+    tag = f"serial-{uuid.uuid4().hex[:8]}"
+    for n in range(5):
+        await asyncio.wait_for(batcher.create({"name": f"{tag}-{n}"}), 10)  # not 600 s
+    assert _posted_rows(transport) == [1, 1, 1, 1, 1]
 
 
 async def test_enough_waiting_rows_do_not_wait_for_the_spacing(
@@ -154,8 +167,12 @@ async def test_enough_waiting_rows_do_not_wait_for_the_spacing(
     client, transport = counted
     batcher = CreateBatcher(client, "apps", spacing_seconds=600.0, enough_rows=10)
     tag = f"full-{uuid.uuid4().hex[:8]}"
-    await asyncio.wait_for(batcher.create({"name": f"{tag}-first"}), 30)
-    rows = [batcher.create({"name": f"{tag}-{n}"}) for n in range(10)]
+    first = asyncio.create_task(batcher.create({"name": f"{tag}-first"}))
+    await asyncio.sleep(0)  # its call is in flight: the next rows come from other writers
+    rows = [
+        first,
+        *(asyncio.create_task(batcher.create({"name": f"{tag}-{n}"})) for n in range(10)),
+    ]
     await asyncio.wait_for(asyncio.gather(*rows), 30)  # not 600 s
     assert _posted_rows(transport) == [1, 10]
 
@@ -166,8 +183,10 @@ async def test_closing_the_client_sends_the_rows_waiting_for_the_spacing(
     tag = f"closing-{uuid.uuid4().hex[:8]}"
     client = DirectusClient(platform_directus.url, platform_directus.platform_token)
     batcher = client._batchers["apps"] = CreateBatcher(client, "apps", spacing_seconds=600.0)
-    await batcher.create({"name": f"{tag}-first"})
+    first = asyncio.create_task(batcher.create({"name": f"{tag}-first"}))
+    await asyncio.sleep(0)  # its call is in flight: the next rows come from other writers
     waiting = [asyncio.create_task(batcher.create({"name": f"{tag}-{n}"})) for n in range(3)]
+    await first
     await asyncio.sleep(0.05)
     assert not any(task.done() for task in waiting)  # held for the spacing
     await asyncio.wait_for(client.aclose(), 30)
