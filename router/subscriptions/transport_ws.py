@@ -72,7 +72,7 @@ class TransportWsSession:
         # A timer, not a sleeping task: a cancelled task keeps its CancelledError, traceback
         # and frames in a reference cycle, garbage for the collector at every connection.
         self._init_timer: asyncio.TimerHandle | None = None
-        self._init_closing: asyncio.Task[None] | None = None
+        self._init_closing: asyncio.Task[None] | None = None  # kept: the loop holds tasks weakly
 
     async def run(self) -> None:
         """Accepts (when the client speaks the protocol) and serves until either side closes."""

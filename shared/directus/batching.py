@@ -17,9 +17,10 @@ free batched nothing at a steady rate: with 1,000 replies streaming (tests/bench
 about 85 rows/s went as 85 calls/s and Directus took 0.37 of the machine's 2 cores, its
 routers waiting for a CPU 40% of the time; spaced by 0.2 s, 20 calls/s, 0.15 cores, routers
 waiting 20%, and the p99 delay added between streamed chunks went from 126-166 ms to 43 ms.
-Directus writes a call's rows in one transaction, all or
-none: when it refuses a batch for something a row holds (HTTP 400: a duplicate, an invalid
-value), each of its rows is sent again alone, so every caller gets its own answer.
+
+Directus writes a call's rows in one transaction, all or none: when it refuses a batch for
+something a row holds (HTTP 400: a duplicate, an invalid value), each of its rows is sent
+again alone, so every caller gets its own answer.
 """
 
 from __future__ import annotations
@@ -91,11 +92,11 @@ class CreateBatcher:
         loop = asyncio.get_running_loop()
         while self._queue and self._busy < self.lanes:
             wait = self._last_start + self.spacing_seconds - loop.time()
-            if self._spaced and wait > 0 and len(self._queue) < self.enough_rows:
-                if self._timer is None and not self._draining:
+            hold = self._spaced and not self._draining and len(self._queue) < self.enough_rows
+            if hold and wait > 0:
+                if self._timer is None:
                     self._timer = loop.call_later(wait, self._spacing_over)
-                if not self._draining:
-                    return
+                return
             self._last_start = loop.time()
             batch, self._queue = self._queue[: self.max_rows], self._queue[self.max_rows :]
             if len(batch) == 1:  # no company came (or the collection was quiet): unspaced

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -12,6 +12,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from websockets.asyncio.client import connect
 
 from router.http.command import uvicorn_server
+from tests.support.collector import collector_off
 from tests.support.ports import free_port
 from tests.support.waiting import eventually
 
@@ -56,32 +57,15 @@ def live_websocket_objects() -> int:
     )
 
 
-async def test_websocket_connections_leave_no_http_protocol_for_the_collector(
-    server_url: str,
+@pytest.mark.parametrize("leftovers", [live_http_protocols, live_websocket_objects])
+async def test_closed_websocket_connections_leave_nothing_for_the_collector(
+    server_url: str, leftovers: Callable[[], int]
 ) -> None:
-    gc.collect()
-    gc.disable()  # what is left in a cycle stays countable until the end of the test
-    try:
+    """Neither the HTTP protocol the upgrade left nor the WebSocket protocol is in a cycle."""
+    with collector_off():
         for index in range(CONNECTIONS):
             async with connect(server_url) as socket:
                 await socket.send(f"hello {index}")
                 assert await socket.recv() == f"hello {index}"
         # Freed by reference counting alone once each connection is closed on both sides.
-        await eventually(lambda: live_http_protocols() == 0, seconds=5)
-    finally:
-        gc.enable()
-
-
-async def test_closed_websocket_connections_leave_nothing_for_the_collector(
-    server_url: str,
-) -> None:
-    gc.collect()
-    gc.disable()
-    try:
-        for index in range(CONNECTIONS):
-            async with connect(server_url) as socket:
-                await socket.send(f"hello {index}")
-                assert await socket.recv() == f"hello {index}"
-        await eventually(lambda: live_websocket_objects() == 0, seconds=5)
-    finally:
-        gc.enable()
+        await eventually(lambda: leftovers() == 0, seconds=5)

@@ -24,6 +24,7 @@ from tests.router.subscriptions.support import (
     wait_until_closed,
     ws_connect,
 )
+from tests.support.collector import collector_off
 from tests.support.ports import free_port
 
 REVIEWS = "subscription { reviewAdded(count: 3) { body author { name } } }"
@@ -123,17 +124,13 @@ async def test_the_initialisation_timer_leaves_no_garbage_cycle() -> None:
         )
 
     config = RouterConfig(subscriptions=SubscriptionSettings(init_timeout_seconds=60))
-    gc.collect()
-    gc.disable()  # what is left in a cycle stays countable until the end of the test
-    try:
+    with collector_off():
         for _ in range(5):
             async with ws_connect(make_router(config)) as ws:
                 await init(ws)
                 await subscribe(ws, REVIEWS)
                 assert len(await collect(ws)) == 4  # three events and complete
         assert cancelled_here() == 0
-    finally:
-        gc.enable()
 
 
 async def test_duplicate_operation_id_closes_4409_and_ends_the_first() -> None:

@@ -132,14 +132,21 @@ async def test_at_most_two_calls_per_collection_are_in_flight(
     assert sum(_posted_rows(transport)) == 200
 
 
+async def in_flight(batcher: CreateBatcher, row: dict[str, str]) -> asyncio.Task[None]:
+    """Create `row` and return once its call is in flight: rows created next come from
+    other writers while a call is out (what makes the batcher space its calls)."""
+    task = asyncio.create_task(batcher.create(row))
+    await asyncio.sleep(0)
+    return task
+
+
 async def test_rows_of_concurrent_writers_within_the_spacing_go_together(
     counted: tuple[DirectusClient, CountingTransport],
 ) -> None:
     client, transport = counted
     batcher = CreateBatcher(client, "apps", spacing_seconds=1.0)
     tag = f"spaced-{uuid.uuid4().hex[:8]}"
-    first = asyncio.create_task(batcher.create({"name": f"{tag}-first"}))  # sent at once
-    await asyncio.sleep(0)  # its call is in flight
+    first = await in_flight(batcher, {"name": f"{tag}-first"})  # sent at once
     later = []
     for n in range(4):  # other writers' rows, each before the spacing is over
         later.append(asyncio.create_task(batcher.create({"name": f"{tag}-{n}"})))
@@ -167,8 +174,7 @@ async def test_enough_waiting_rows_do_not_wait_for_the_spacing(
     client, transport = counted
     batcher = CreateBatcher(client, "apps", spacing_seconds=600.0, enough_rows=10)
     tag = f"full-{uuid.uuid4().hex[:8]}"
-    first = asyncio.create_task(batcher.create({"name": f"{tag}-first"}))
-    await asyncio.sleep(0)  # its call is in flight: the next rows come from other writers
+    first = await in_flight(batcher, {"name": f"{tag}-first"})
     rows = [
         first,
         *(asyncio.create_task(batcher.create({"name": f"{tag}-{n}"})) for n in range(10)),
@@ -183,8 +189,7 @@ async def test_closing_the_client_sends_the_rows_waiting_for_the_spacing(
     tag = f"closing-{uuid.uuid4().hex[:8]}"
     client = DirectusClient(platform_directus.url, platform_directus.platform_token)
     batcher = client._batchers["apps"] = CreateBatcher(client, "apps", spacing_seconds=600.0)
-    first = asyncio.create_task(batcher.create({"name": f"{tag}-first"}))
-    await asyncio.sleep(0)  # its call is in flight: the next rows come from other writers
+    first = await in_flight(batcher, {"name": f"{tag}-first"})
     waiting = [asyncio.create_task(batcher.create({"name": f"{tag}-{n}"})) for n in range(3)]
     await first
     await asyncio.sleep(0.05)
