@@ -41,9 +41,10 @@ def http_client(timeouts: Timeouts, max_streams: int = 100) -> httpx.AsyncClient
     )
     if urllib.request.getproxies():
         # httpx applies HTTP(S)_PROXY and NO_PROXY only when it builds the transports itself.
-        limits = httpx.Limits(max_connections=max_streams, max_keepalive_connections=20)
+        # Every connection may stay alive: see pools.py for httpcore's keep-alive count.
+        limits = httpx.Limits(max_connections=max_streams, max_keepalive_connections=max_streams)
         return httpx.AsyncClient(timeout=timeout, limits=limits)
-    transport = PooledTransport(max_streams, max_keepalive_connections=20)
+    transport = PooledTransport(max_streams)
     return httpx.AsyncClient(timeout=timeout, transport=transport)
 
 

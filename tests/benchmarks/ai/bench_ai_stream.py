@@ -579,7 +579,7 @@ async def test_bench_ai_stream(platform: Platform, chats: Chats, provider: str) 
         quiet = await settled(platform)
         # Small pools, as the providers' client: one pool of N connections costs O(N^2) a
         # request.
-        transport = PooledTransport(STREAMS, max_keepalive_connections=STREAMS)
+        transport = PooledTransport(STREAMS)
         async with httpx.AsyncClient(timeout=60, transport=transport) as http:
 
             async def straight(index: int, nth: int, seen: Stream) -> Stream:
