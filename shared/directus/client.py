@@ -29,6 +29,7 @@ from shared.directus.api_errors import (
 )
 from shared.directus.batching import CreateBatcher
 from shared.health import HealthCheck
+from shared.httpx_responses import unlink_stream
 
 logger = logging.getLogger("mateway.directus")
 
@@ -186,9 +187,11 @@ class DirectusClient:
         except TimeoutError:
             raise httpx.PoolTimeout(f"no free connection within {seconds:g} s") from None
         try:
-            return await self._http.request(method, path, timeout=seconds, **kwargs)
+            response = await self._http.request(method, path, timeout=seconds, **kwargs)
         finally:
             self._slots.release()
+        unlink_stream(response)  # read and closed by httpx
+        return response
 
     async def _before_retry(
         self, call: str, attempt: int, cause: str, retry_after: float | None = None

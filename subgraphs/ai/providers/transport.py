@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import orjson
 
+from shared.httpx_responses import unlink_stream
 from subgraphs.ai.providers.base import ProviderError, ProviderErrorKind
 from subgraphs.ai.providers.pools import PooledTransport
 
@@ -160,3 +161,4 @@ async def open_stream(
         raise stream_error(provider, exc) from exc
     finally:
         await response.aclose()
+        unlink_stream(response)

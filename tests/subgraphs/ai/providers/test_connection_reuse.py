@@ -1,12 +1,14 @@
-"""A finished stream leaves its connection to the next request, for both wire formats; a
-server that holds the body open after its last event neither holds the reply nor the
-connection for long."""
+"""A finished stream leaves its connection to the next request, for both wire formats, and
+nothing for the cyclic collector; a server that holds the body open after its last event
+neither holds the reply nor the connection for long."""
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable
 
+import httpx
 import pytest
 
 from subgraphs.ai.providers.anthropic import AnthropicProvider
@@ -14,6 +16,7 @@ from subgraphs.ai.providers.base import ChatProvider, Finished
 from subgraphs.ai.providers.openai_compatible import OpenAICompatibleProvider
 from subgraphs.ai.providers.sse import DRAIN_SECONDS
 from tests.subgraphs.ai.providers.helpers import ask, collect
+from tests.support.collector import collector_off
 from tests.support.llm_servers import Behaviour, LlmServer
 
 Make = Callable[[LlmServer], ChatProvider]
@@ -38,6 +41,24 @@ async def test_consecutive_streams_reuse_their_connections(
     # One connection serves all six (closed early, each would have been a new connection).
     ports = [request.client_port for request in llm_server.requests]
     assert len(set(ports)) == 1, ports
+
+
+@each_provider
+async def test_finished_streams_leave_nothing_for_the_cyclic_collector(
+    llm_server: LlmServer, make: Make
+) -> None:
+    # httpx's response and its stream refer to each other: each reply's request, response
+    # and pool request (about 45 objects) would wait for a collector pass, which stops every
+    # stream of the process while it runs.
+    provider = make(llm_server)
+    try:
+        with collector_off():
+            for _ in range(10):
+                result = await collect(provider.stream(ask()))
+                assert isinstance(result.events[-1], Finished)
+            assert not [thing for thing in gc.get_objects() if isinstance(thing, httpx.Response)]
+    finally:
+        await provider.aclose()
 
 
 @each_provider
