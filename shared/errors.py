@@ -18,6 +18,8 @@ from pydantic import ValidationError
 from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.types import ExecutionContext
 
+from shared.graphql_subscriptions import use_straight_subscriptions
+
 logger = logging.getLogger("mateway.errors")
 
 INTERNAL_MESSAGE = "Internal server error"
@@ -176,6 +178,7 @@ class MatewaySchema(strawberry.federation.Schema):
         # subscription once per start): parsing and validating it once saves ~1 ms a call.
         extensions += [lambda: ParserCache(maxsize=_DOCUMENT_CACHE_SIZE)]
         extensions += [lambda: ValidationCache(maxsize=_DOCUMENT_CACHE_SIZE)]
+        use_straight_subscriptions()  # no two tasks per subscription event
         super().__init__(query, extensions=extensions, **kwargs)
 
     def process_errors(
