@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-from collections.abc import AsyncGenerator, Coroutine
+from collections.abc import AsyncGenerator, Coroutine, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -66,8 +67,9 @@ async def results(query: str) -> list[Any]:
     return [result async for result in stream]
 
 
-def count_tasks() -> list[int]:
-    """Tasks created on the running loop from now on (one entry each)."""
+@contextmanager
+def counting_tasks() -> Iterator[list[int]]:
+    """Tasks created on the running loop inside the block (one entry each)."""
     created: list[int] = []
     loop = asyncio.get_running_loop()
 
@@ -78,16 +80,16 @@ def count_tasks() -> list[int]:
         return asyncio.Task(coro, loop=loop)
 
     loop.set_task_factory(factory)  # type: ignore[arg-type]
-    return created
+    try:
+        yield created
+    finally:
+        loop.set_task_factory(None)
 
 
 async def test_events_run_in_the_subscribers_task() -> None:
     assert SUBSCRIBE.MapAsyncIterator is StraightMapAsyncIterator
-    created = count_tasks()
-    try:
+    with counting_tasks() as created:
         found = await results(f"subscription {{ count(upto: {EVENTS}) }}")
-    finally:
-        asyncio.get_running_loop().set_task_factory(None)
     assert [result.data for result in found] == [{"count": n} for n in range(EVENTS)]
     assert created == [] and closed == ["count"]
 
@@ -97,11 +99,8 @@ async def test_graphql_cores_own_mapping_makes_two_tasks_an_event(
 ) -> None:
     # What the replacement is for (and proof that the count above can fail).
     monkeypatch.setattr(SUBSCRIBE, "MapAsyncIterator", MapAsyncIterator)
-    created = count_tasks()
-    try:
+    with counting_tasks() as created:
         await results(f"subscription {{ count(upto: {EVENTS}) }}")
-    finally:
-        asyncio.get_running_loop().set_task_factory(None)
     assert len(created) >= 2 * EVENTS
 
 

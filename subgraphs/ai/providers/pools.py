@@ -42,6 +42,7 @@ class PooledTransport(httpx.AsyncBaseTransport):
 
     def _pick(self) -> httpx.AsyncHTTPTransport:
         # A provider's client talks to one origin: any idle connection can take the request.
+        # (httpx shows no pool state of its own: its transport's httpcore pool is asked.)
         count = len(self.pools)
         least, fewest = self.pools[0], POOL_SIZE + 1
         for step in range(count):
