@@ -14,6 +14,8 @@ from typing import Any, Protocol
 import httpx
 import orjson
 
+from shared.httpx_client import AsyncClient
+
 GraphQLResponse = dict[str, Any]
 
 _JSON_HEADERS = {
@@ -98,7 +100,7 @@ class HttpxTransport:
         limits = httpx.Limits(
             max_connections=200, max_keepalive_connections=100, keepalive_expiry=4.0
         )
-        client = httpx.AsyncClient(timeout=timeout, limits=limits, http2=False)
+        client = AsyncClient(timeout=timeout, limits=limits, http2=False)
         return cls(client, url, service_name)
 
     @classmethod
@@ -111,7 +113,7 @@ class HttpxTransport:
     ) -> HttpxTransport:
         """Calls an ASGI app directly, without sockets."""
         transport = httpx.ASGITransport(app=app)
-        client = httpx.AsyncClient(transport=transport, base_url="http://subgraph", timeout=timeout)
+        client = AsyncClient(transport=transport, base_url="http://subgraph", timeout=timeout)
         return cls(client, path, service_name, app=app)
 
     async def execute(

@@ -29,7 +29,7 @@ from shared.directus.api_errors import (
 )
 from shared.directus.batching import CreateBatcher
 from shared.health import HealthCheck
-from shared.httpx_responses import unlink_stream
+from shared.httpx_client import AsyncClient
 
 logger = logging.getLogger("mateway.directus")
 
@@ -123,7 +123,7 @@ class DirectusClient:
         )
         self._slots = asyncio.Semaphore(max_connections)
         self._batchers: dict[str, CreateBatcher] = {}
-        self._http = httpx.AsyncClient(
+        self._http = AsyncClient(
             base_url=self.url,
             headers={"Authorization": f"Bearer {token}"},
             timeout=timeout,
@@ -187,11 +187,9 @@ class DirectusClient:
         except TimeoutError:
             raise httpx.PoolTimeout(f"no free connection within {seconds:g} s") from None
         try:
-            response = await self._http.request(method, path, timeout=seconds, **kwargs)
+            return await self._http.request(method, path, timeout=seconds, **kwargs)
         finally:
             self._slots.release()
-        unlink_stream(response)  # read and closed by httpx
-        return response
 
     async def _before_retry(
         self, call: str, attempt: int, cause: str, retry_after: float | None = None

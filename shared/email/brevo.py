@@ -11,6 +11,7 @@ from brevo.transactional_emails.types import (
 )
 
 from shared.email.sender import EmailMessage, EmailSendError
+from shared.httpx_client import AsyncClient
 
 
 class BrevoEmailSender:
@@ -25,7 +26,7 @@ class BrevoEmailSender:
         base_url: str = "https://api.brevo.com/v3",
         timeout_seconds: float = 10.0,
     ) -> None:
-        self._http = httpx.AsyncClient(timeout=timeout_seconds)
+        self._http = AsyncClient(timeout=timeout_seconds)
         # No SDK retries: a signup waits for the answer, and a retried POST could send twice.
         self._client = AsyncBrevo(
             api_key=api_key, base_url=base_url, max_retries=0, httpx_client=self._http

@@ -7,10 +7,9 @@ dependency that comes back is reported up again without restarting the router.
 
 from __future__ import annotations
 
-import httpx
-
 from shared.celery_app import celery_health_check, create_celery_app
 from shared.health import HealthCheck, http_health_check
+from shared.httpx_client import AsyncClient
 from shared.platform.settings import PlatformSettings
 from shared.redis import create_redis, redis_health_check
 
@@ -26,7 +25,7 @@ def platform_checks() -> dict[str, HealthCheck]:
     redis = create_redis(redis_url, timeout=timeout, retries=0)
     # A client-only Celery app: it publishes the ping and reads the replies, nothing else.
     celery = create_celery_app("mateway-health", redis_url, broker_connection_max_retries=1)
-    client = httpx.AsyncClient(timeout=timeout)
+    client = AsyncClient(timeout=timeout)
     return {
         settings.redis_label: redis_health_check(redis),
         CELERY_WORKER: celery_health_check(celery, timeout=min(1.5, timeout * 0.75)),

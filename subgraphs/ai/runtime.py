@@ -18,6 +18,7 @@ import httpx
 from shared.apps.app_settings import load_app_settings
 from shared.apps.manifest import MANIFEST_FILE, load_manifest
 from shared.errors import ErrorCode, MatewayError
+from shared.httpx_client import AsyncClient
 from subgraphs.ai.cancel_hub import CancelHub
 from subgraphs.ai.config import ModelsConfig, enabled_providers, load_models_config
 from subgraphs.ai.preprocessing import (
@@ -73,7 +74,7 @@ class AiRuntime:
         """The HTTP client tool calls use to reach the router (one per event loop)."""
         loop = asyncio.get_running_loop()
         if self._http is None or self._loop is not loop:
-            self._http = httpx.AsyncClient(
+            self._http = AsyncClient(
                 transport=self._router_transport, timeout=httpx.Timeout(60.0, connect=5.0)
             )
             self._loop = loop

@@ -14,6 +14,8 @@ from typing import Any, Protocol
 
 import httpx
 
+from shared.httpx_client import AsyncClient
+
 
 @dataclass(frozen=True, slots=True)
 class ModerationVerdict:
@@ -69,7 +71,7 @@ class OpenAIModerator:
         self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._model = model
         self._timeout = timeout
-        self._client = client or httpx.AsyncClient()
+        self._client = client or AsyncClient()
 
     async def moderate(self, text: str) -> ModerationVerdict:
         """POSTs the text and reads the verdict; errors become ModerationUnavailable."""

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import orjson
 
-from shared.httpx_responses import unlink_stream
+from shared.httpx_client import AsyncClient, unlink_stream
 from subgraphs.ai.providers.base import ProviderError, ProviderErrorKind
 from subgraphs.ai.providers.pools import PooledTransport
 
@@ -44,9 +44,9 @@ def http_client(timeouts: Timeouts, max_streams: int = 100) -> httpx.AsyncClient
         # httpx applies HTTP(S)_PROXY and NO_PROXY only when it builds the transports itself.
         # Every connection may stay alive: see pools.py for httpcore's keep-alive count.
         limits = httpx.Limits(max_connections=max_streams, max_keepalive_connections=max_streams)
-        return httpx.AsyncClient(timeout=timeout, limits=limits)
+        return AsyncClient(timeout=timeout, limits=limits)
     transport = PooledTransport(max_streams)
-    return httpx.AsyncClient(timeout=timeout, transport=transport)
+    return AsyncClient(timeout=timeout, transport=transport)
 
 
 def parse_json_data(provider: str, data: str) -> dict[str, Any]:
